@@ -1,0 +1,48 @@
+"""hotline: a self-hosted 24/7 support hotline. ``create_app`` builds the web application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import HotlineConfig, load_config
+from app.runtime import Runtime, Sink
+from app.settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    config: HotlineConfig | None = None,
+    sink: Sink | None = None,
+    clock: Callable[[], datetime] | None = None,
+    **flask_config: Any,
+) -> Flask:
+    """Build the app; an invalid configuration file raises ConfigError and nothing starts."""
+    settings = settings or Settings.from_env()
+    config = config or load_config(settings.config_path)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(flask_config)
+    runtime = Runtime(settings, config, sink or make_sink(settings))
+    if clock is not None:
+        runtime.clock = clock
+    app.extensions["hotline"] = runtime
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+    from app import health, voice
+
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(health.bp)
+    return app
+
+
+def make_sink(settings: Settings) -> Sink:
+    from app.eventlog import EventSink
+
+    return EventSink(settings.redis_url, spool_path=settings.spool_path)

@@ -1,0 +1,284 @@
+"""The call flow as pure functions: Twilio's parameters and the configuration in, a reply out.
+
+Each handler returns a :class:`Reply`: which TwiML template to render with what, and the log
+events the step produced. Nothing here touches Flask, Redis or the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.calls import events as ev
+from app.callstate import CallState
+from app.config import HotlineConfig
+from app.contracts import Contract, Tier, normalise_number
+from app.escalation import OnCall, build_chain
+from app.prompts import fill
+from app.schedule import on_call
+
+Params = Mapping[str, str]
+UrlFor = Callable[[str, Mapping[str, str]], str]
+TIER_WORDS = {Tier.ALWAYS: "24/7", Tier.BUSINESS_HOURS: "business hours"}
+FINISHED = frozenset({"completed", "canceled", "busy", "failed", "no-answer"})
+
+
+@dataclass
+class Reply:
+    template: str
+    context: dict[str, Any]
+    events: list[ev.Event] = field(default_factory=list)
+    language: str | None = None
+
+
+@dataclass
+class CallFlow:
+    config: HotlineConfig
+    url_for: UrlFor
+    now: datetime
+    who: OnCall = on_call
+
+    # -- the customer's leg -------------------------------------------------------------
+    def incoming(self, params: Params) -> Reply:
+        sid = call_sid(params)
+        caller = normalise_number(params.get("From"), self.config.hotline.default_region)
+        started = self._event(ev.CALL_STARTED, sid, "started", {
+            "from": clip(params.get("From")), "to": clip(params.get("To")), "caller": caller,
+        })
+        contract = self.config.directory.by_caller(caller)
+        if contract is not None:
+            reply = self._connect(sid, params, contract, "caller_id")
+        else:
+            reason = "withheld" if caller is None else "unknown number"
+            reply = self._ask_pin(1, retry=False)
+            reply.events.append(self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified", {
+                "reason": reason, "action": "pin",
+            }))
+        reply.events.insert(0, started)
+        return reply
+
+    def pin_entered(self, params: Params, attempt: int) -> Reply:
+        sid = call_sid(params)
+        digits = "".join(ch for ch in params.get("Digits", "") if ch.isdigit())[:16]
+        contract = self.config.directory.by_pin(digits)
+        logged = self._event(ev.PIN_ATTEMPT, sid, f"pin:{attempt}", {
+            "attempt": attempt, "ok": contract is not None, "digits_len": len(digits),
+        })
+        if contract is not None:
+            reply = self._connect(sid, params, contract, "pin")
+        elif attempt < self.config.hotline.pin_tries:
+            reply = self._ask_pin(attempt + 1, retry=True)
+        else:
+            reply = self._unidentified(sid, params)
+        reply.events.insert(0, logged)
+        return reply
+
+    def dial_result(self, params: Params, state: CallState) -> Reply:
+        sid = call_sid(params)
+        status = params.get("DialCallStatus", "")
+        bridged = params.get("DialBridged", "").lower() == "true"
+        outcome = dial_outcome(status, bridged)
+        result = self._event(ev.DIAL_RESULT, sid, f"dial:{state.step}:result", {
+            "step": state.step, "person": state.person, "leg_sid": clip(params.get("DialCallSid")),
+            "dial_status": clip(status), "bridged": bridged,
+            "talk_seconds": to_int(params.get("DialCallDuration")) if bridged else 0,
+            "outcome": outcome,
+        })
+        if outcome == ev.CONNECTED or params.get("CallStatus") in FINISHED:
+            reply = self._reply("goodbye", message="")
+        else:
+            reply = self._dial(sid, params, state.at_step(state.step + 1), announce=True)
+        reply.events.insert(0, result)
+        return reply
+
+    def voicemail_done(self, params: Params, state: CallState) -> Reply:
+        sid = call_sid(params)
+        duration = to_int(params.get("RecordingDuration"))
+        url = clip(params.get("RecordingUrl"), 300)
+        recorded = bool(url) and duration > 0
+        events = [self._event(ev.VOICEMAIL_RECORDED, sid, "voicemail:recorded", {
+            "recording_sid": clip(params.get("RecordingSid")), "recording_url": url,
+            "duration": duration, "digits": clip(params.get("Digits")),
+        })] if recorded else []
+        message = self._prompts.voicemail_thanks if recorded else self._prompts.voicemail_empty
+        return self._reply("goodbye", events, message=message, language=self._language(state))
+
+    # -- the engineer's leg -------------------------------------------------------------
+    def screen(self, params: Params, state: CallState) -> Reply:
+        contract = self.config.directory.get(state.contract)
+        prompt = fill(
+            self._prompts.screen,
+            customer=contract.name if contract else "an unidentified caller",
+            tier=TIER_WORDS[contract.tier] if contract else "no",
+            hotline=self.config.hotline.name,
+        )
+        action = self.url_for("voice.screen_result", state.to_query())
+        return self._reply("screen", prompt=prompt, action_url=action,
+                           no_input=self._prompts.screen_no_input)
+
+    def screen_result(self, params: Params, state: CallState) -> Reply:
+        digits = clip(params.get("Digits"), 8)
+        accepted = digits == "1"
+        parent = params.get("ParentCallSid") or call_sid(params)
+        leg = call_sid(params)
+        logged = self._event(ev.SCREEN_RESULT, parent, f"screen:{state.step}:{leg}", {
+            "step": state.step, "person": state.person, "leg_sid": leg,
+            "digits": digits, "accepted": accepted,
+        })
+        if accepted:
+            message = self._prompts.screen_accepted
+        else:
+            message = self._prompts.screen_declined if digits else self._prompts.screen_no_input
+        return self._reply("screen_result", [logged], message=message, accepted=accepted)
+
+    # -- callbacks that only feed the log -----------------------------------------------
+    def leg_status(self, params: Params, state: CallState) -> list[ev.Event]:
+        parent = params.get("ParentCallSid") or call_sid(params)
+        leg = call_sid(params)
+        status = clip(params.get("CallStatus"), 20)
+        return [self._event(ev.LEG_STATUS, parent, f"leg:{leg}:{status}", {
+            "step": state.step, "person": state.person, "leg_sid": leg, "status": status,
+            "sequence": to_int(params.get("SequenceNumber")),
+            "duration": to_int(params.get("CallDuration")),
+        })]
+
+    def call_status(self, params: Params) -> list[ev.Event]:
+        status = clip(params.get("CallStatus"), 20)
+        if status not in FINISHED:
+            return []
+        sid = call_sid(params)
+        return [self._event(ev.CALL_ENDED, sid, "ended", {
+            "call_status": status, "duration": to_int(params.get("CallDuration")),
+        })]
+
+    def recording_status(self, params: Params) -> list[ev.Event]:
+        sid = call_sid(params)
+        rec = clip(params.get("RecordingSid"))
+        status = clip(params.get("RecordingStatus"), 20)
+        return [self._event(ev.RECORDING_STATUS, sid, f"recording:{rec}:{status}", {
+            "recording_sid": rec, "recording_url": clip(params.get("RecordingUrl"), 300),
+            "status": status, "duration": to_int(params.get("RecordingDuration")),
+        })]
+
+    # -- steps ----------------------------------------------------------------------------
+    def _connect(self, sid: str, params: Params, contract: Contract, method: str) -> Reply:
+        plan = build_chain(self.config.policy, self.config.rotations, self.now, self.who)
+        state = CallState(contract.id, plan.people, 0, self.config.version)
+        identified = self._event(ev.CALL_IDENTIFIED, sid, "identified", {
+            "contract": contract.id, "contract_name": contract.name, "tier": contract.tier.value,
+            "method": method, "chain": list(plan.people), "skipped": list(plan.skipped),
+        })
+        greeting = fill(self._prompts.greeting, customer=contract.name,
+                        tier=TIER_WORDS[contract.tier], hotline=self.config.hotline.name)
+        reply = self._dial(sid, params, state, announce=False)
+        if reply.template == "dial":
+            reply.template = "greeting"
+            reply.context["greeting"] = greeting
+        reply.events.insert(0, identified)
+        return reply
+
+    def _dial(self, sid: str, params: Params, state: CallState, announce: bool) -> Reply:
+        """Ring the person at ``state.step``; skip people no longer configured; then voicemail."""
+        events: list[ev.Event] = []
+        while state.person is not None and state.person not in self.config.people:
+            events.append(self._event(ev.STEP_SKIPPED, sid, f"skip:{state.step}", {
+                "step": state.step, "reason": f"{state.person} is no longer configured",
+            }))
+            state = state.at_step(state.step + 1)
+        if state.person is None:
+            reply = self._voicemail(sid, state, "nobody accepted")
+            reply.events[:0] = events
+            return reply
+        person = self.config.people[state.person]
+        ring = self.config.policy.ring_seconds
+        query = state.to_query()
+        step = {
+            "action_url": self.url_for("voice.dial_result", query),
+            "screen_url": self.url_for("voice.screen", query),
+            "status_url": self.url_for("voice.leg_status", query),
+            "ring_seconds": ring, "number": person.phone,
+            "caller_id": params.get("To") or self.config.hotline.numbers[0],
+        }
+        events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{state.step}:started", {
+            "step": state.step, "person": person.id, "number": person.phone, "ring_seconds": ring,
+        }))
+        announcement = self._prompts.next_step if announce else ""
+        return self._reply("dial", events, step=step, announcement=announcement,
+                           language=self._language(state))
+
+    def _ask_pin(self, attempt: int, retry: bool) -> Reply:
+        prompt = self._prompts.pin_retry if retry else fill(
+            self._prompts.pin_request, hotline=self.config.hotline.name)
+        action = self.url_for("voice.pin", {"t": str(attempt)})
+        return self._reply("pin", prompt=prompt, action_url=action)
+
+    def _unidentified(self, sid: str, params: Params) -> Reply:
+        action = self.config.hotline.unidentified
+        logged = self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified:final", {
+            "reason": "pin not recognised", "action": action,
+        })
+        if action == "chain":
+            anonymous = Contract("", "an unidentified caller", "", (), Tier.ALWAYS)
+            reply = self._connect(sid, params, anonymous, "none")
+            reply.events = [e for e in reply.events if e["type"] != ev.CALL_IDENTIFIED]
+        elif action == "hangup":
+            reply = self._reply("goodbye", message=self._prompts.pin_failed)
+        else:
+            reply = self._voicemail(sid, CallState(version=self.config.version), "pin not recognised",
+                                    lead=self._prompts.pin_failed)
+        reply.events.insert(0, logged)
+        return reply
+
+    def _voicemail(self, sid: str, state: CallState, reason: str, lead: str = "") -> Reply:
+        query = state.to_query()
+        started = self._event(ev.VOICEMAIL_STARTED, sid, "voicemail", {"reason": reason})
+        return self._reply(
+            "voicemail", [started],
+            prompt=f"{lead} {self._prompts.voicemail}".strip(),
+            action_url=self.url_for("voice.voicemail_done", query),
+            status_url=self.url_for("voice.recording_status", query),
+            max_seconds=self.config.hotline.voicemail_max_seconds,
+            empty=self._prompts.voicemail_empty,
+            language=self._language(state),
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+    @property
+    def _prompts(self):  # type: ignore[no-untyped-def]
+        return self.config.prompts
+
+    def _language(self, state: CallState) -> str:
+        contract = self.config.directory.get(state.contract)
+        return (contract.language if contract else None) or self.config.hotline.language
+
+    def _reply(self, template: str, events: list[ev.Event] | None = None,
+               language: str | None = None, **context: Any) -> Reply:
+        return Reply(template, context, list(events or []), language)
+
+    def _event(self, type_: str, sid: str, suffix: str, data: dict[str, Any]) -> ev.Event:
+        return ev.make_event(type_, sid, suffix, data, at=self.now)
+
+
+def call_sid(params: Params) -> str:
+    sid = params.get("CallSid", "")
+    return sid[:64] if sid and sid.isalnum() else "unknown"
+
+
+def clip(value: str | None, limit: int = 64) -> str:
+    return (value or "")[:limit]
+
+
+def to_int(value: str | None) -> int:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 9 else 0
+
+
+def dial_outcome(status: str, bridged: bool) -> str:
+    """What one dial attempt amounted to; only a bridged leg (accept key pressed) is connected."""
+    if bridged:
+        return ev.CONNECTED
+    return {
+        "busy": ev.BUSY, "failed": ev.FAILED, "no-answer": ev.NO_ANSWER, "canceled": ev.CANCELED,
+    }.get(status, ev.NOT_ACCEPTED)

@@ -1,0 +1,69 @@
+"""Events the web tier emits for every step of a call, as plain JSON-ready dicts.
+
+An event is ``{"key", "type", "call_sid", "at", "data"}``. ``key`` is derived from the Twilio
+request alone, so the same request delivered twice yields the same key and is stored once.
+``at`` is an ISO 8601 UTC timestamp taken when the webhook ran.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+Event = dict[str, Any]
+
+CALL_STARTED = "call.started"            # data: from, to, caller (E.164 or None)
+CALL_IDENTIFIED = "call.identified"      # data: contract, contract_name, tier, method, chain
+CALL_UNIDENTIFIED = "call.unidentified"  # data: reason, action
+CALL_REJECTED = "call.rejected"          # data: reason
+PIN_ATTEMPT = "pin.attempt"              # data: attempt, ok, digits_len
+ROUTE_CLOSED = "route.closed"            # data: reason, opens_at
+STEP_SKIPPED = "step.skipped"            # data: step, reason
+DIAL_STARTED = "dial.started"            # data: step, person, number, ring_seconds
+LEG_STATUS = "leg.status"                # data: step, person, leg_sid, status, sequence, duration
+SCREEN_RESULT = "screen.result"          # data: step, person, leg_sid, digits, accepted
+DIAL_RESULT = "dial.result"              # data: step, person, leg_sid, dial_status, bridged,
+#                                          talk_seconds, outcome
+VOICEMAIL_STARTED = "voicemail.started"  # data: reason
+VOICEMAIL_RECORDED = "voicemail.recorded"  # data: recording_sid, recording_url, duration, digits
+RECORDING_STATUS = "recording.status"    # data: recording_sid, recording_url, status, duration
+CALL_ENDED = "call.ended"                # data: call_status, duration
+
+ALL_TYPES = frozenset(
+    {
+        CALL_STARTED, CALL_IDENTIFIED, CALL_UNIDENTIFIED, CALL_REJECTED, PIN_ATTEMPT,
+        ROUTE_CLOSED, STEP_SKIPPED, DIAL_STARTED, LEG_STATUS, SCREEN_RESULT, DIAL_RESULT,
+        VOICEMAIL_STARTED, VOICEMAIL_RECORDED, RECORDING_STATUS, CALL_ENDED,
+    }
+)
+
+# Outcome of one dial attempt (an attempt row's status).
+CONNECTED = "connected"
+NO_ANSWER = "no-answer"
+BUSY = "busy"
+FAILED = "failed"
+DECLINED = "declined"
+NOT_ACCEPTED = "not-accepted"
+CANCELED = "canceled"
+
+# Final outcome of a call.
+OUTCOME_CONNECTED = "connected"
+OUTCOME_VOICEMAIL = "voicemail"
+OUTCOME_ABANDONED = "abandoned"
+OUTCOME_REJECTED = "rejected"
+
+
+def make_event(
+    type_: str, call_sid: str, key_suffix: str, data: dict[str, Any], at: datetime | None = None
+) -> Event:
+    """Build an event whose key is ``<call_sid>:<key_suffix>``."""
+    if type_ not in ALL_TYPES:
+        raise ValueError(f"unknown event type {type_!r}")
+    moment = at or datetime.now(UTC)
+    return {
+        "key": f"{call_sid}:{key_suffix}",
+        "type": type_,
+        "call_sid": call_sid,
+        "at": moment.isoformat(),
+        "data": data,
+    }

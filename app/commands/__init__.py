@@ -1,0 +1,1 @@
+"""Click commands of the ``hotline`` CLI that are more than a few lines."""

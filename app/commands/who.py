@@ -1,0 +1,46 @@
+"""``hotline who``: who is on call per rotation, and the chain a call would get."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from app.escalation import build_chain
+from app.schedule import on_call
+
+
+def parse_when(text: str | None, zone: str) -> datetime:
+    """``None`` means now; a naive ISO time is read in the hotline's time zone."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is not an ISO date/time such as 2027-03-28T02:30") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+
+
+@click.command("who")
+@click.option("--at", "at_text", default=None, help="ISO time (local to the hotline if naive).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+def who_command(at_text: str | None, config_path: Path | None) -> None:
+    """Show who is on call and the escalation chain a call would get."""
+    from app.cli import load_or_exit
+
+    config = load_or_exit(config_path)
+    zone = ZoneInfo(config.hotline.timezone)
+    at = parse_when(at_text, config.hotline.timezone)
+    click.echo(f"at {at.astimezone(zone):%Y-%m-%d %H:%M %Z} ({config.hotline.timezone})")
+    for rotation in config.rotations.values():
+        person = on_call(rotation, at)
+        name = config.people[person].name if person else "nobody"
+        click.echo(f"  rotation {rotation.id}: {name}")
+    plan = build_chain(config.policy, config.rotations, at)
+    for i, step in enumerate(plan.steps, 1):
+        person = config.people[step.person]
+        click.echo(f"  {i}. {person.name} ({step.role}) {person.phone}")
+    for note in plan.skipped:
+        click.echo(f"  skipped: {note}")

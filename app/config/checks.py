@@ -1,0 +1,129 @@
+"""Cross-reference checks the schema cannot express: ids that must exist, numbers, uniqueness."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.config.schema import ConfigFile
+from app.contracts import normalise_number
+from app.prompts import PLACEHOLDERS, Prompts, fill, placeholders_in, spoken_seconds
+from app.schedule import ShiftLength
+
+Problems = list[tuple[str, str]]
+GREETING_LIMIT_SECONDS = 4.5
+
+
+def cross_check(cfg: ConfigFile) -> Problems:
+    return (
+        _check_zones(cfg) + _check_numbers(cfg) + _check_references(cfg)
+        + _check_reachability(cfg) + _check_prompts(cfg)
+    )
+
+
+def _zone_ok(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _check_zones(cfg: ConfigFile) -> Problems:
+    zones = {"hotline.timezone": cfg.hotline.timezone}
+    zones |= {f"rotations.{rid}.timezone": r.timezone for rid, r in cfg.rotations.items()}
+    return [(k, f"unknown time zone {v!r} (use an IANA name such as Europe/Berlin)")
+            for k, v in zones.items() if not _zone_ok(v)]
+
+
+def _check_numbers(cfg: ConfigFile) -> Problems:
+    region = cfg.hotline.default_region
+    problems: Problems = []
+    owners: dict[str, str] = {}
+    numbered = [(f"hotline.numbers[{i}]", n) for i, n in enumerate(cfg.hotline.numbers)]
+    numbered += [(f"people.{pid}.phone", p.phone) for pid, p in cfg.people.items()]
+    for cid, contract in cfg.contracts.items():
+        numbered += [(f"contracts.{cid}.numbers[{i}]", n) for i, n in enumerate(contract.numbers)]
+    for key, raw in numbered:
+        e164 = normalise_number(raw, region)
+        if e164 is None:
+            problems.append((key, f"{raw!r} is not a phone number (write it as +<country><number>)"))
+        elif key.startswith("contracts.") and e164 in owners:
+            problems.append((key, f"{e164} is already listed under {owners[e164]}"))
+        elif not key.startswith("people."):
+            owners[e164] = key
+    pins: dict[str, str] = {}
+    for cid, contract in cfg.contracts.items():
+        if contract.pin in pins:
+            problems.append((f"contracts.{cid}.pin", f"same PIN as contracts.{pins[contract.pin]}"))
+        pins[contract.pin] = cid
+    return problems
+
+
+def _check_references(cfg: ConfigFile) -> Problems:
+    problems: Problems = []
+    if cfg.hotline.policy not in cfg.policies:
+        problems.append(("hotline.policy", f"no policy {cfg.hotline.policy!r} under [policies]"))
+    for rid, rotation in cfg.rotations.items():
+        for i, pid in enumerate(rotation.participants):
+            if pid not in cfg.people:
+                problems.append((f"rotations.{rid}.participants[{i}]", f"no person {pid!r}"))
+        problems += _check_shift(f"rotations.{rid}.shift", rotation.shift)
+    for pid, policy in cfg.policies.items():
+        if policy.rotation not in cfg.rotations:
+            problems.append((f"policies.{pid}.rotation", f"no rotation {policy.rotation!r}"))
+        if policy.cio is not None and policy.cio not in cfg.people:
+            problems.append((f"policies.{pid}.cio", f"no person {policy.cio!r}"))
+        for i, ref in enumerate(policy.backups):
+            problems += _check_backup(cfg, f"policies.{pid}.backups[{i}]", ref)
+    return problems
+
+
+def _check_shift(key: str, text: str) -> Problems:
+    try:
+        ShiftLength.parse(text)
+    except ValueError as exc:
+        return [(key, str(exc))]
+    return []
+
+
+def _check_backup(cfg: ConfigFile, key: str, ref: str) -> Problems:
+    if ref == "next":
+        return []
+    if ref.startswith("rotation:"):
+        name = ref.removeprefix("rotation:")
+        return [] if name in cfg.rotations else [(key, f"no rotation {name!r}")]
+    name = ref.removeprefix("person:")
+    if name in cfg.people:
+        return []
+    return [(key, f"no person {name!r} (use a person id, 'next' or 'rotation:<id>')")]
+
+
+def _check_reachability(cfg: ConfigFile) -> Problems:
+    """A policy must always have somebody to ring, even when its rotations are empty."""
+    problems: Problems = []
+    for pid, policy in cfg.policies.items():
+        named = [b for b in policy.backups if b != "next" and not b.startswith("rotation:")]
+        rotation = cfg.rotations.get(policy.rotation)
+        if not policy.cio and not named and not (rotation and rotation.participants):
+            problems.append((f"policies.{pid}", "nobody can be rung: add a cio or a named backup"))
+    return problems
+
+
+def _check_prompts(cfg: ConfigFile) -> Problems:
+    problems: Problems = []
+    for name, text in cfg.prompts.items():
+        try:
+            unknown = placeholders_in(text) - PLACEHOLDERS
+        except ValueError as exc:
+            problems.append((f"prompts.{name}", f"malformed placeholder: {exc}"))
+            continue
+        if unknown:
+            problems.append((f"prompts.{name}", f"unknown placeholder(s) {sorted(unknown)}; "
+                             f"known: {sorted(PLACEHOLDERS)}"))
+    greeting = cfg.prompts.get("greeting", Prompts().greeting)
+    longest = max((c.name for c in cfg.contracts.values()), key=len, default="")
+    seconds = spoken_seconds(fill(greeting, customer=longest, tier="24/7", hotline=cfg.hotline.name))
+    if seconds > GREETING_LIMIT_SECONDS:
+        problems.append(("prompts.greeting", f"takes about {seconds:.1f} s to say; keep it under "
+                         f"{GREETING_LIMIT_SECONDS:.0f} s so the first phone rings quickly"))
+    return problems

@@ -1,0 +1,67 @@
+"""The file's shape as pydantic models: types, defaults and unknown-key detection."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HotlineSection(Strict):
+    name: str = "support hotline"
+    numbers: list[str] = Field(min_length=1)
+    default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    timezone: str = "UTC"
+    language: str = "en-US"
+    voice: str | None = None
+    ring_seconds: int = Field(default=20, ge=5, le=600)
+    voicemail_max_seconds: int = Field(default=120, ge=10, le=3600)
+    pin_tries: int = Field(default=3, ge=1, le=10)
+    unidentified: Literal["voicemail", "chain", "hangup"] = "voicemail"
+    policy: str = "default"
+
+
+class PersonSection(Strict):
+    name: str
+    phone: str
+    email: str | None = None
+
+
+class RotationSection(Strict):
+    participants: list[str]
+    timezone: str
+    start: date
+    handoff_time: time = time(9, 0)
+    shift: str = "1w"
+    active: tuple[time, time] | None = None
+
+
+class PolicySection(Strict):
+    rotation: str
+    backups: list[str] = []
+    cio: str | None = None
+    ring_seconds: int | None = Field(default=None, ge=5, le=600)
+
+
+class ContractSection(Strict):
+    name: str
+    pin: str = Field(pattern=r"^[0-9]{4,12}$")
+    numbers: list[str] = []
+    tier: Literal["24/7", "business-hours"] = "24/7"
+    language: str | None = None
+
+
+class ConfigFile(Strict):
+    hotline: HotlineSection
+    people: dict[str, PersonSection]
+    rotations: dict[str, RotationSection]
+    policies: dict[str, PolicySection]
+    contracts: dict[str, ContractSection] = {}
+    prompts: dict[str, str] = {}

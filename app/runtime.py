@@ -1,0 +1,41 @@
+"""What the web tier keeps in memory: settings, the current configuration and the event sink."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from app.calls.events import Event
+from app.config import HotlineConfig
+from app.settings import Settings
+
+
+class Sink(Protocol):
+    def emit(self, events: list[Event]) -> None: ...
+
+
+class MemorySink:
+    """Keeps emitted events in a list: for the CLI's dry runs and for tests of the web tier."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def emit(self, events: list[Event]) -> None:
+        with self._lock:
+            self.events.extend(events)
+
+    def of_type(self, type_: str) -> list[Event]:
+        return [e for e in self.events if e["type"] == type_]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: HotlineConfig
+    sink: Sink
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    config_errors: list[str] = field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Process settings from the environment (twelve-factor): paths, URLs and secrets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = REPO_ROOT / "config" / "demo.toml"
+EVENT_QUEUE = "hotline-events"
+
+
+def var_dir() -> Path:
+    """Where the embedded defaults keep state (database, Redis data, spool, demo token)."""
+    path = Path(os.environ.get("HOTLINE_VAR_DIR", REPO_ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path
+    redis_url: str | None
+    auth_tokens: tuple[str, ...]
+    account_sid: str | None
+    public_base_url: str | None
+    secret_key: str
+    trusted_proxies: int
+    spool_path: Path
+    demo_token: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        tokens = tuple(
+            t for t in (env.get("TWILIO_AUTH_TOKEN"), env.get("TWILIO_AUTH_TOKEN_SECONDARY")) if t
+        )
+        demo = not tokens
+        return cls(
+            config_path=Path(env.get("HOTLINE_CONFIG") or DEMO_CONFIG),
+            redis_url=env.get("REDIS_URL") or None,
+            auth_tokens=tokens or (demo_auth_token(),),
+            account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            secret_key=env.get("SECRET_KEY") or secrets.token_hex(32),
+            trusted_proxies=int(env.get("TRUSTED_PROXY_COUNT") or 0),
+            spool_path=Path(env.get("HOTLINE_SPOOL") or var_dir() / "spool" / "events.jsonl"),
+            demo_token=demo,
+        )
+
+
+def demo_auth_token() -> str:
+    """A random token kept in the var folder, so a local demo and `hotline simulate` agree.
+
+    Only used when TWILIO_AUTH_TOKEN is unset; a real number needs the real token.
+    """
+    path = var_dir() / "demo-auth-token"
+    if not path.exists():
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,29 @@
+"""Renders the TwiML documents in the top-level twiml/ folder (autoescaped, strict)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "twiml"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, *, language: str, voice: str | None = None, **context: Any) -> str:
+    """Render ``twiml/<name>.xml``; ``language`` and ``voice`` apply to every <Say>."""
+    template = environment().get_template(f"{name}.xml")
+    return template.render(language=language, voice=voice, **context).strip() + "\n"

@@ -1,0 +1,32 @@
+"""X-Twilio-Signature: rebuild the URL Twilio signed and check it against one or two tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+from twilio.request_validator import RequestValidator
+from werkzeug.wrappers import Request
+
+
+def signed_url(request: Request, public_base_url: str | None) -> str:
+    """The URL as Twilio requested it.
+
+    With PUBLIC_BASE_URL (the public address of this app's root, e.g. behind a proxy that
+    terminates TLS or strips a path prefix) it is that base plus the path within the app;
+    otherwise the request's own URL (made proxy-aware by TRUSTED_PROXY_COUNT).
+    """
+    if not public_base_url:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    return f"{public_base_url}{path}?{query}" if query else f"{public_base_url}{path}"
+
+
+def is_genuine(
+    url: str, params: Mapping[str, str], signature: str | None, tokens: Iterable[str]
+) -> bool:
+    """True when ``signature`` matches for any token (a second token allows rotation)."""
+    if not signature:
+        return False
+    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)

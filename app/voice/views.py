@@ -1,0 +1,143 @@
+"""The voice blueprint: thin views that parse Twilio's request, run the call flow, render TwiML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from app.callflow import CallFlow, Reply
+from app.callstate import CallState
+from app.runtime import Runtime
+from app.twiml import render
+from app.voice.signature import is_genuine, signed_url
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+log = logging.getLogger(__name__)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["hotline"]  # type: ignore[no-any-return]
+
+
+@bp.before_request
+def check_signature() -> None:
+    rt = runtime()
+    url = signed_url(request, rt.settings.public_base_url)
+    if not is_genuine(url, request.form, request.headers.get("X-Twilio-Signature"),
+                      rt.settings.auth_tokens):
+        log.warning("rejected a voice request with a missing or wrong signature: %s", url)
+        abort(403)
+
+
+@bp.errorhandler(Exception)
+def safe_answer(error: Exception) -> Response | HTTPException:
+    """Any failure inside a webhook still answers TwiML that reaches a person."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("voice webhook failed; answering with the safe document")
+    rt = runtime()
+    policy = rt.config.policy
+    people = [p for p in (policy.cio, *(b.target for b in policy.backups if b.kind == "person"))
+              if p and p in rt.config.people]
+    return twiml(render(
+        "safe", language=rt.config.hotline.language, voice=rt.config.hotline.voice,
+        apology=rt.config.prompts.error_apology,
+        numbers=[rt.config.people[p].phone for p in people[:3]],
+        ring_seconds=policy.ring_seconds, action_url=public_url("voice.safe_result", {}),
+    ))
+
+
+@bp.post("")
+def incoming() -> Response:
+    return answer(flow().incoming(request.form))
+
+
+@bp.post("/pin")
+def pin() -> Response:
+    attempt = request.args.get("t", "1")
+    return answer(flow().pin_entered(request.form, int(attempt) if attempt.isdigit() else 99))
+
+
+@bp.post("/dial-result")
+def dial_result() -> Response:
+    return answer(flow().dial_result(request.form, state()))
+
+
+@bp.post("/screen")
+def screen() -> Response:
+    return answer(flow().screen(request.form, state()))
+
+
+@bp.post("/screen-result")
+def screen_result() -> Response:
+    return answer(flow().screen_result(request.form, state()))
+
+
+@bp.post("/voicemail-done")
+def voicemail_done() -> Response:
+    return answer(flow().voicemail_done(request.form, state()))
+
+
+@bp.post("/leg-status")
+def leg_status() -> Response:
+    return logged(flow().leg_status(request.form, state()))
+
+
+@bp.post("/status")
+def call_status() -> Response:
+    return logged(flow().call_status(request.form))
+
+
+@bp.post("/recording-status")
+def recording_status() -> Response:
+    return logged(flow().recording_status(request.form))
+
+
+@bp.post("/safe-result")
+def safe_result() -> Response:
+    rt = runtime()
+    connected = request.form.get("DialCallStatus") == "completed"
+    prompts = rt.config.prompts
+    return twiml(render(
+        "safe_result", language=rt.config.hotline.language, voice=rt.config.hotline.voice,
+        connected=connected, voicemail_prompt=prompts.voicemail, goodbye=prompts.goodbye,
+        max_seconds=rt.config.hotline.voicemail_max_seconds,
+    ))
+
+
+def flow() -> CallFlow:
+    rt = runtime()
+    return CallFlow(rt.config, public_url, rt.clock())
+
+
+def state() -> CallState:
+    return CallState.from_query(request.args)
+
+
+def public_url(endpoint: str, query: Mapping[str, str]) -> str:
+    base = runtime().settings.public_base_url or request.host_url.rstrip("/")
+    path = url_for(endpoint)
+    return f"{base}{path}?{urlencode(query)}" if query else f"{base}{path}"
+
+
+def answer(reply: Reply) -> Response:
+    rt = runtime()
+    body = render(reply.template, language=reply.language or rt.config.hotline.language,
+                  voice=rt.config.hotline.voice, **reply.context)
+    if reply.events:
+        rt.sink.emit(reply.events)
+    return twiml(body)
+
+
+def logged(events: list) -> Response:  # type: ignore[type-arg]
+    if events:
+        runtime().sink.emit(events)
+    return twiml(render("empty", language="en-US"))
+
+
+def twiml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")

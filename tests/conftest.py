@@ -1,0 +1,77 @@
+"""Shared fixtures: a test configuration, the app with an in-memory sink and a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import HotlineConfig, load_config
+from app.runtime import MemorySink
+from app.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+TEST_CONFIG = DATA / "hotline.toml"
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+ACCOUNT_SID = "AC" + "1" * 32
+# Wednesday of the rotation's 48th week: dana is on call, alice is next, then erin, then carol.
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+HOTLINE = "+49305550100"
+ACME = "+49301234567"
+ALICE, BOB, DANA = "+4915155500001", "+4915155500002", "+4915155500003"
+ERIN, CAROL = "+4915155500004", "+4915155500009"
+
+
+@pytest.fixture(autouse=True)
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "var"
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        config_path=TEST_CONFIG, redis_url=None, auth_tokens=(AUTH_TOKEN,),
+        account_sid=ACCOUNT_SID, public_base_url=None, secret_key="test-secret",
+        trusted_proxies=0, spool_path=tmp_path / "spool" / "events.jsonl",
+    )
+
+
+@pytest.fixture
+def config() -> HotlineConfig:
+    return load_config(TEST_CONFIG)
+
+
+@pytest.fixture
+def sink() -> MemorySink:
+    return MemorySink()
+
+
+@pytest.fixture
+def clock() -> list[datetime]:
+    """The app's current time; tests move it by replacing ``clock[0]``."""
+    return [NOW]
+
+
+@pytest.fixture
+def app(settings: Settings, config: HotlineConfig, sink: MemorySink, clock: list[datetime]):  # type: ignore[no-untyped-def]
+    return create_app(settings, config, sink, clock=lambda: clock[0], TESTING=True)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def sim(client):  # type: ignore[no-untyped-def]
+    from app.simulator import FlaskClientTransport, Simulator
+
+    return Simulator(
+        FlaskClientTransport(client), AUTH_TOKEN, voice_url="http://hotline.test/voice",
+        status_callback_url="http://hotline.test/voice/status", account_sid=ACCOUNT_SID,
+        clock_start=NOW, seed=7,
+    )

@@ -1,0 +1,78 @@
+"""Every voice webhook checks X-Twilio-Signature, directly and behind a proxy."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from app import create_app
+from app.simulator import FlaskClientTransport, Simulator, compute_signature
+from tests.conftest import ACME, AUTH_TOKEN, DANA, HOTLINE
+
+PARAMS = {"CallSid": "CA" + "a" * 32, "From": ACME, "To": HOTLINE, "CallStatus": "ringing"}
+VOICE_PATHS = ["/voice", "/voice/pin?t=1", "/voice/dial-result?c=acme&ch=dana&s=0&v=x",
+               "/voice/screen?c=acme&ch=dana&s=0", "/voice/screen-result?c=acme&ch=dana&s=0",
+               "/voice/leg-status?c=acme&ch=dana&s=0", "/voice/status", "/voice/voicemail-done",
+               "/voice/recording-status", "/voice/safe-result"]
+
+
+@pytest.mark.parametrize("path", VOICE_PATHS)
+def test_missing_or_forged_signature_is_refused(client, sink, path: str) -> None:  # type: ignore[no-untyped-def]
+    url = f"http://localhost{path}"
+    assert client.post(path, data=PARAMS).status_code == 403
+    forged = compute_signature("not-the-token", url, PARAMS)
+    assert client.post(path, data=PARAMS, headers={"X-Twilio-Signature": forged}).status_code == 403
+    changed = compute_signature(AUTH_TOKEN, url, {**PARAMS, "From": "+15550000000"})
+    assert client.post(path, data=PARAMS, headers={"X-Twilio-Signature": changed}).status_code == 403
+    genuine = compute_signature(AUTH_TOKEN, url, PARAMS)
+    assert client.post(path, data=PARAMS, headers={"X-Twilio-Signature": genuine}).status_code == 200
+    assert all(e["call_sid"] == PARAMS["CallSid"] for e in sink.events)
+
+
+def test_refused_requests_log_nothing(client, sink) -> None:  # type: ignore[no-untyped-def]
+    client.post("/voice", data=PARAMS, headers={"X-Twilio-Signature": "AAAA"})
+    assert sink.events == []
+
+
+def test_behind_a_proxy_the_public_url_is_what_counts(settings, config, sink) -> None:  # type: ignore[no-untyped-def]
+    public = dataclasses.replace(settings, public_base_url="https://hotline.example.com/support")
+    app = create_app(public, config, sink)
+    client = app.test_client()
+    seen_by_twilio = "https://hotline.example.com/support/voice"
+    good = compute_signature(AUTH_TOKEN, seen_by_twilio, PARAMS)
+    internal = compute_signature(AUTH_TOKEN, "http://localhost/voice", PARAMS)
+    assert client.post("/voice", data=PARAMS, headers={"X-Twilio-Signature": good}).status_code == 200
+    assert client.post("/voice", data=PARAMS,
+                       headers={"X-Twilio-Signature": internal}).status_code == 403
+    body = client.post("/voice", data=PARAMS, headers={"X-Twilio-Signature": good}).text
+    assert 'action="https://hotline.example.com/support/voice/dial-result?' in body
+
+
+def test_trusted_forwarded_headers_rebuild_the_url(settings, config, sink) -> None:  # type: ignore[no-untyped-def]
+    proxied = dataclasses.replace(settings, trusted_proxies=1)
+    client = create_app(proxied, config, sink).test_client()
+    url = "https://hotline.example.com:8443/voice"
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.com:8443",
+               "X-Twilio-Signature": compute_signature(AUTH_TOKEN, url, PARAMS)}
+    assert client.post("/voice", data=PARAMS, headers=headers).status_code == 200
+    untrusted = create_app(settings, config, sink).test_client()
+    assert untrusted.post("/voice", data=PARAMS, headers=headers).status_code == 403
+
+
+def test_second_token_allows_rotation(settings, config, sink) -> None:  # type: ignore[no-untyped-def]
+    rotating = dataclasses.replace(settings, auth_tokens=("new-token", AUTH_TOKEN))
+    client = create_app(rotating, config, sink).test_client()
+    for token in ("new-token", AUTH_TOKEN):
+        signature = compute_signature(token, "http://localhost/voice", PARAMS)
+        assert client.post("/voice", data=PARAMS,
+                           headers={"X-Twilio-Signature": signature}).status_code == 200
+
+
+def test_whole_call_with_a_wrong_token_never_reaches_anybody(client) -> None:  # type: ignore[no-untyped-def]
+    from app.simulator import Answer
+
+    sim = Simulator(FlaskClientTransport(client), "wrong-token", voice_url="http://hotline.test/voice")
+    result = sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
+    assert result.dialed == []
+    assert result.requests[0].status == 403
