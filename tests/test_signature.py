@@ -76,3 +76,9 @@ def test_whole_call_with_a_wrong_token_never_reaches_anybody(client) -> None:  #
     result = sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
     assert result.dialed == []
     assert result.requests[0].status == 403
+
+
+def test_encoded_query_characters_are_checked_as_sent(client) -> None:  # type: ignore[no-untyped-def]
+    path = "/voice/status?note=a%2Fb%20c"
+    signature = compute_signature(AUTH_TOKEN, f"http://localhost{path}", PARAMS)
+    assert client.post(path, data=PARAMS, headers={"X-Twilio-Signature": signature}).status_code == 200

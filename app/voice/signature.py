@@ -16,11 +16,10 @@ def signed_url(request: Request, public_base_url: str | None) -> str:
     terminates TLS or strips a path prefix) it is that base plus the path within the app;
     otherwise the request's own URL (made proxy-aware by TRUSTED_PROXY_COUNT).
     """
-    if not public_base_url:
-        return request.url
-    query = request.query_string.decode("latin-1")
+    base = public_base_url or (request.host_url.rstrip("/") + request.script_root)
+    query = request.query_string.decode("latin-1")  # raw, exactly as Twilio sent it
     path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
-    return f"{public_base_url}{path}?{query}" if query else f"{public_base_url}{path}"
+    return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 
 def is_genuine(

@@ -1,0 +1,34 @@
+"""A Twilio Voice simulator: signs requests, runs TwiML verb by verb, scripts every phone."""
+
+from app.simulator.engine import Simulator
+from app.simulator.events import Event
+from app.simulator.outcomes import Answer, Busy, CallerScript, Failed, NoAnswer, PhoneScript
+from app.simulator.result import CallResult, DialResult, RequestLog
+from app.simulator.signing import compute_signature
+from app.simulator.transport import (
+    FlaskClientTransport,
+    HttpTransport,
+    Response,
+    Transport,
+    TransportError,
+)
+
+__all__ = [
+    "Answer",
+    "Busy",
+    "CallResult",
+    "CallerScript",
+    "DialResult",
+    "Event",
+    "Failed",
+    "FlaskClientTransport",
+    "HttpTransport",
+    "NoAnswer",
+    "PhoneScript",
+    "RequestLog",
+    "Response",
+    "Simulator",
+    "Transport",
+    "TransportError",
+    "compute_signature",
+]

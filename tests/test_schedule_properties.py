@@ -1,0 +1,172 @@
+"""Properties of the schedule over 2026-2030 in four zones, with instants near DST changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.schedule import (
+    Override,
+    OverrideIndex,
+    Rotation,
+    Shift,
+    ShiftLength,
+    handoff_instant,
+    on_call,
+    on_call_with_overrides,
+    shift_index,
+    shifts,
+)
+
+ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata")
+FIRST, LAST = datetime(2026, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
+TINY = timedelta(microseconds=1)
+FAST = settings(max_examples=60, deadline=None, database=None)
+
+
+@cache
+def transitions(name: str) -> tuple[datetime, ...]:
+    """The instants (UTC, to the second) at which the zone's offset changes in 2026-2030."""
+    tz = ZoneInfo(name)
+    found = []
+    day = FIRST
+    while day < LAST:
+        lo, hi = day, day + timedelta(days=1)
+        if lo.astimezone(tz).utcoffset() != hi.astimezone(tz).utcoffset():
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                same = mid.astimezone(tz).utcoffset() == lo.astimezone(tz).utcoffset()
+                lo, hi = (mid, hi) if same else (lo, mid)
+            found.append(hi)
+        day += timedelta(days=1)
+    return tuple(found)
+
+
+@st.composite
+def instants(draw: st.DrawFn, zone: str) -> datetime:
+    """Any instant of 2026-2030, or one within two days of a DST change in ``zone``."""
+    changes = transitions(zone)
+    if draw(st.booleans()) and changes:
+        near = draw(st.sampled_from(changes))
+        return near + timedelta(seconds=draw(st.integers(-2 * 86400, 2 * 86400)))
+    return draw(st.datetimes(FIRST.replace(tzinfo=None), LAST.replace(tzinfo=None),
+                             timezones=st.just(UTC)))
+
+
+LENGTHS = st.one_of(
+    st.builds(ShiftLength, st.integers(1, 30), st.just("hours")),
+    st.builds(ShiftLength, st.integers(1, 10), st.just("days")),
+    st.builds(ShiftLength, st.integers(1, 4), st.just("weeks")),
+)
+CLOCK = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
+NEAR_CHANGE_CLOCK = st.sampled_from([time(0), time(1, 30), time(2), time(2, 30), time(3)])
+
+
+@st.composite
+def rotations(draw: st.DrawFn, windows: bool = False) -> Rotation:
+    zone = draw(st.sampled_from(ZONES))
+    length = draw(LENGTHS)
+    changes = transitions(zone)
+    if draw(st.booleans()) and changes:
+        # Put handoffs on DST change days, at times that are skipped or repeated there.
+        change = draw(st.sampled_from(changes)).astimezone(ZoneInfo(zone)).date()
+        start = change - draw(st.integers(0, 6)) * length.step.days * timedelta(days=1)
+        handoff = draw(NEAR_CHANGE_CLOCK)
+    else:
+        start, handoff = draw(st.dates(date(2026, 1, 1), date(2029, 12, 31))), draw(CLOCK)
+    people = tuple(f"p{i}" for i in range(draw(st.integers(1, 5))))
+    active = draw(st.none() | st.tuples(CLOCK, CLOCK)) if windows else None
+    return Rotation("r", people, zone, start, handoff, length, active)
+
+
+def containing(found: list[Shift], at: datetime) -> list[Shift]:
+    return [s for s in found if s.start <= at < s.end]
+
+
+@FAST
+@given(st.data())
+def test_exactly_one_person_on_call_after_the_first_handoff(data: st.DataObject) -> None:
+    rotation = data.draw(rotations())
+    at = data.draw(instants(rotation.timezone))
+    person = on_call(rotation, at)
+    k = shift_index(rotation, at)
+    assert handoff_instant(rotation, k) <= at < handoff_instant(rotation, k + 1)
+    assert (person is None) == (at < handoff_instant(rotation, 0))
+    # The first handoffs are where the strategy puts DST changes; probe around them too.
+    for handoff in [handoff_instant(rotation, j) for j in (*range(8), k, k + 1)]:
+        for step in (-TINY, timedelta(0), timedelta(minutes=30), timedelta(minutes=90)):
+            j = shift_index(rotation, handoff + step)
+            assert handoff_instant(rotation, j) <= handoff + step < handoff_instant(rotation, j + 1)
+    around = shifts(rotation, at - timedelta(days=1), at + timedelta(days=1))
+    assert [s.person for s in containing(around, at)] == ([person] if person else [])
+
+
+@FAST
+@given(st.data())
+def test_shifts_tile_time_and_agree_with_on_call(data: st.DataObject) -> None:
+    rotation = data.draw(rotations(windows=data.draw(st.booleans())))
+    start = data.draw(instants(rotation.timezone))
+    end = start + timedelta(minutes=data.draw(st.integers(1, 30 * 24 * 60)))
+    found = shifts(rotation, start, end)
+    for shift in found:
+        assert start <= shift.start < shift.end <= end and shift.kind == "rotation"
+        assert on_call(rotation, shift.start) == shift.person
+        assert on_call(rotation, shift.end - TINY) == shift.person
+    for before, after in zip(found, found[1:], strict=False):
+        assert before.end <= after.start
+        if before.end < after.start:  # a gap means nobody is on call in it
+            assert on_call(rotation, before.end) is None
+            assert on_call(rotation, after.start - TINY) is None
+    if rotation.active is None and start >= handoff_instant(rotation, 0):
+        assert found[0].start == start and found[-1].end == end
+        assert all(a.end == b.start for a, b in zip(found, found[1:], strict=False))
+    for at in data.draw(st.lists(st.integers(0, int((end - start).total_seconds()) - 1),
+                                 max_size=5)):
+        instant = start + timedelta(seconds=at)
+        assert [s.person for s in containing(found, instant)] == (
+            [p] if (p := on_call(rotation, instant)) else [])
+
+
+@st.composite
+def overrides_near(draw: st.DrawFn, center: datetime) -> list[Override]:
+    result = []
+    for i in range(draw(st.integers(1, 4))):
+        start = center + timedelta(minutes=draw(st.integers(-3 * 24 * 60, 3 * 24 * 60)))
+        length = timedelta(minutes=draw(st.integers(1, 3 * 24 * 60)))
+        rotation_id = draw(st.sampled_from(["r", "r", None, "other"]))
+        result.append(Override(f"o{i}", rotation_id, f"sub{i}", start, start + length))
+    return result
+
+
+def expected_with(rotation: Rotation, overrides: list[Override], at: datetime) -> str | None:
+    person = on_call(rotation, at)
+    for override in reversed(overrides):
+        if person and override.rotation_id in (None, "r") and override.start <= at < override.end:
+            return override.person
+    return person
+
+
+@FAST
+@given(st.data())
+def test_override_wins_inside_its_window_and_nowhere_else(data: st.DataObject) -> None:
+    rotation = data.draw(rotations(windows=data.draw(st.booleans())))
+    center = data.draw(instants(rotation.timezone))
+    overrides = data.draw(overrides_near(center))
+    index = OverrideIndex(overrides)
+    edges = [t for o in overrides for t in (o.start - TINY, o.start, o.end - TINY, o.end)]
+    samples = [center + timedelta(minutes=m)
+               for m in data.draw(st.lists(st.integers(-4 * 1440, 4 * 1440), max_size=6))]
+    found = shifts(rotation, center - timedelta(days=7), center + timedelta(days=7), index)
+    for at in edges + samples:
+        expected = expected_with(rotation, overrides, at)
+        assert on_call_with_overrides(rotation, overrides, at) == expected
+        assert on_call_with_overrides(rotation, index, at) == expected
+        assert [s.person for s in containing(found, at)] == ([expected] if expected else [])
+    for shift in found:
+        assert shift.start < shift.end
+        winner = index.winner("r", shift.start)
+        assert (shift.kind == "override") == (winner is not None)
