@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.callparams import FINISHED, Params, call_sid, clip, dial_outcome, digits_of, to_int
 from app.calls import events as ev
 from app.callstate import CallState
 from app.config import HotlineConfig
+from app.config.model import Line
 from app.contracts import Contract, Tier, normalise_number
 from app.escalation import OnCall, build_chain
-from app.prompts import fill
+from app.prompts import Prompts, fill
+from app.routing import route, spoken_time
 from app.schedule import on_call
 
-Params = Mapping[str, str]
 UrlFor = Callable[[str, Mapping[str, str]], str]
 TIER_WORDS = {Tier.ALWAYS: "24/7", Tier.BUSINESS_HOURS: "business hours"}
-FINISHED = frozenset({"completed", "canceled", "busy", "failed", "no-answer"})
+ANONYMOUS = Contract("", "an unidentified caller", "", (), Tier.ALWAYS)
 
 
 @dataclass
@@ -43,36 +45,51 @@ class CallFlow:
     # -- the customer's leg -------------------------------------------------------------
     def incoming(self, params: Params) -> Reply:
         sid = call_sid(params)
-        caller = normalise_number(params.get("From"), self.config.hotline.default_region)
+        region = self.config.hotline.default_region
+        caller = normalise_number(params.get("From"), region)
+        line = self.config.line_for(normalise_number(params.get("To"), region))
         started = self._event(ev.CALL_STARTED, sid, "started", {
             "from": clip(params.get("From")), "to": clip(params.get("To")), "caller": caller,
+            "line": line.id,
         })
         contract = self.config.directory.by_caller(caller)
         if contract is not None:
-            reply = self._connect(sid, params, contract, "caller_id")
+            reply = self._identified(sid, params, contract, line, "caller_id")
         else:
             reason = "withheld" if caller is None else "unknown number"
-            reply = self._ask_pin(1, retry=False)
+            reply = self._ask_pin(line, 1, retry=False)
             reply.events.append(self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified", {
                 "reason": reason, "action": "pin",
             }))
         reply.events.insert(0, started)
         return reply
 
-    def pin_entered(self, params: Params, attempt: int) -> Reply:
+    def pin_entered(self, params: Params, attempt: int, state: CallState) -> Reply:
         sid = call_sid(params)
-        digits = "".join(ch for ch in params.get("Digits", "") if ch.isdigit())[:16]
+        line = self.config.line(state.line)
+        digits = digits_of(params.get("Digits"))
         contract = self.config.directory.by_pin(digits)
         logged = self._event(ev.PIN_ATTEMPT, sid, f"pin:{attempt}", {
             "attempt": attempt, "ok": contract is not None, "digits_len": len(digits),
         })
         if contract is not None:
-            reply = self._connect(sid, params, contract, "pin")
+            reply = self._identified(sid, params, contract, line, "pin")
         elif attempt < self.config.hotline.pin_tries:
-            reply = self._ask_pin(attempt + 1, retry=True)
+            reply = self._ask_pin(line, attempt + 1, retry=True)
         else:
-            reply = self._unidentified(sid, params)
+            reply = self._unidentified(sid, params, line)
         reply.events.insert(0, logged)
+        return reply
+
+    def emergency(self, params: Params, state: CallState) -> Reply:
+        """Outside business hours the caller pressed a key at "press 1 if production is down"."""
+        sid = call_sid(params)
+        line = self.config.line(state.line)
+        contract = self.config.directory.get(state.contract) or ANONYMOUS
+        if digits_of(params.get("Digits"), 1) != "1":
+            return self._voicemail(sid, state, "closed")
+        reply = self._connect(sid, params, contract, line)
+        reply.events.insert(0, self._event(ev.ROUTE_EMERGENCY, sid, "emergency", {"digits": "1"}))
         return reply
 
     def dial_result(self, params: Params, state: CallState) -> Reply:
@@ -95,6 +112,7 @@ class CallFlow:
 
     def voicemail_done(self, params: Params, state: CallState) -> Reply:
         sid = call_sid(params)
+        prompts = self._prompts(state.line)
         duration = to_int(params.get("RecordingDuration"))
         url = clip(params.get("RecordingUrl"), 300)
         recorded = bool(url) and duration > 0
@@ -102,40 +120,42 @@ class CallFlow:
             "recording_sid": clip(params.get("RecordingSid")), "recording_url": url,
             "duration": duration, "digits": clip(params.get("Digits")),
         })] if recorded else []
-        message = self._prompts.voicemail_thanks if recorded else self._prompts.voicemail_empty
+        message = prompts.voicemail_thanks if recorded else prompts.voicemail_empty
         return self._reply("goodbye", events, message=message, language=self._language(state))
 
     # -- the engineer's leg -------------------------------------------------------------
     def screen(self, params: Params, state: CallState) -> Reply:
         contract = self.config.directory.get(state.contract)
+        line = self.config.line(state.line)
         prompt = fill(
-            self._prompts.screen,
-            customer=contract.name if contract else "an unidentified caller",
+            line.prompts.screen,
+            customer=contract.name if contract else ANONYMOUS.name,
             tier=TIER_WORDS[contract.tier] if contract else "no",
-            hotline=self.config.hotline.name,
+            hotline=line.name,
         )
         action = self.url_for("voice.screen_result", state.to_query())
         return self._reply("screen", prompt=prompt, action_url=action,
-                           no_input=self._prompts.screen_no_input)
+                           no_input=line.prompts.screen_no_input)
 
     def screen_result(self, params: Params, state: CallState) -> Reply:
+        prompts = self._prompts(state.line)
         digits = clip(params.get("Digits"), 8)
         accepted = digits == "1"
         parent = params.get("ParentCallSid") or call_sid(params)
         leg = call_sid(params)
-        logged = self._event(ev.SCREEN_RESULT, parent, f"screen:{state.step}:{leg}", {
+        logged = self._event(ev.SCREEN_RESULT, clip(parent), f"screen:{state.step}:{leg}", {
             "step": state.step, "person": state.person, "leg_sid": leg,
             "digits": digits, "accepted": accepted,
         })
         if accepted:
-            message = self._prompts.screen_accepted
+            message = prompts.screen_accepted
         else:
-            message = self._prompts.screen_declined if digits else self._prompts.screen_no_input
+            message = prompts.screen_declined if digits else prompts.screen_no_input
         return self._reply("screen_result", [logged], message=message, accepted=accepted)
 
     # -- callbacks that only feed the log -----------------------------------------------
     def leg_status(self, params: Params, state: CallState) -> list[ev.Event]:
-        parent = params.get("ParentCallSid") or call_sid(params)
+        parent = clip(params.get("ParentCallSid")) or call_sid(params)
         leg = call_sid(params)
         status = clip(params.get("CallStatus"), 20)
         return [self._event(ev.LEG_STATUS, parent, f"leg:{leg}:{status}", {
@@ -148,35 +168,63 @@ class CallFlow:
         status = clip(params.get("CallStatus"), 20)
         if status not in FINISHED:
             return []
-        sid = call_sid(params)
-        return [self._event(ev.CALL_ENDED, sid, "ended", {
+        return [self._event(ev.CALL_ENDED, call_sid(params), "ended", {
             "call_status": status, "duration": to_int(params.get("CallDuration")),
         })]
 
     def recording_status(self, params: Params) -> list[ev.Event]:
-        sid = call_sid(params)
         rec = clip(params.get("RecordingSid"))
         status = clip(params.get("RecordingStatus"), 20)
-        return [self._event(ev.RECORDING_STATUS, sid, f"recording:{rec}:{status}", {
+        return [self._event(ev.RECORDING_STATUS, call_sid(params), f"recording:{rec}:{status}", {
             "recording_sid": rec, "recording_url": clip(params.get("RecordingUrl"), 300),
             "status": status, "duration": to_int(params.get("RecordingDuration")),
         })]
 
     # -- steps ----------------------------------------------------------------------------
-    def _connect(self, sid: str, params: Params, contract: Contract, method: str) -> Reply:
-        plan = build_chain(self.config.policy, self.config.rotations, self.now, self.who)
-        state = CallState(contract.id, plan.people, 0, self.config.version)
+    def _identified(self, sid: str, params: Params, contract: Contract, line: Line,
+                    method: str) -> Reply:
         identified = self._event(ev.CALL_IDENTIFIED, sid, "identified", {
             "contract": contract.id, "contract_name": contract.name, "tier": contract.tier.value,
-            "method": method, "chain": list(plan.people), "skipped": list(plan.skipped),
+            "method": method,
         })
-        greeting = fill(self._prompts.greeting, customer=contract.name,
-                        tier=TIER_WORDS[contract.tier], hotline=self.config.hotline.name)
+        decision = route(self.config, contract, line, self.now)
+        if decision.served:
+            reply = self._connect(sid, params, contract, line)
+        else:
+            reply = self._closed(sid, contract, line, decision.opens_at, decision.emergency_option)
+        reply.events.insert(0, identified)
+        return reply
+
+    def _connect(self, sid: str, params: Params, contract: Contract, line: Line) -> Reply:
+        plan = build_chain(self.config.policies[line.policy], self.config.rotations, self.now,
+                           self.who)
+        state = CallState(contract.id, plan.people, 0, self.config.version, line.id)
+        chosen = self._event(ev.CHAIN_CHOSEN, sid, "chain", {
+            "policy": line.policy, "chain": list(plan.people), "skipped": list(plan.skipped),
+        })
+        greeting = fill(line.prompts.greeting, customer=contract.name,
+                        tier=TIER_WORDS[contract.tier], hotline=line.name)
         reply = self._dial(sid, params, state, announce=False)
         if reply.template == "dial":
             reply.template = "greeting"
             reply.context["greeting"] = greeting
-        reply.events.insert(0, identified)
+        reply.events.insert(0, chosen)
+        return reply
+
+    def _closed(self, sid: str, contract: Contract, line: Line, opens_at: datetime | None,
+                emergency: bool) -> Reply:
+        state = CallState(contract.id, (), 0, self.config.version, line.id)
+        closed = fill(line.prompts.closed, customer=contract.name, hotline=line.name,
+                      opens=spoken_time(opens_at, self.now))
+        reply = self._voicemail(sid, state, "closed")
+        reply.template = "closed"
+        reply.context["closed"] = closed
+        reply.context["offer"] = line.prompts.emergency_offer if emergency else ""
+        reply.context["emergency_url"] = (
+            self.url_for("voice.emergency", state.to_query()) if emergency else "")
+        reply.events.insert(0, self._event(ev.ROUTE_CLOSED, sid, "closed", {
+            "opens_at": opens_at.isoformat() if opens_at else None, "emergency_option": emergency,
+        }))
         return reply
 
     def _dial(self, sid: str, params: Params, state: CallState, announce: bool) -> Reply:
@@ -191,63 +239,62 @@ class CallFlow:
             reply = self._voicemail(sid, state, "nobody accepted")
             reply.events[:0] = events
             return reply
+        line = self.config.line(state.line)
         person = self.config.people[state.person]
-        ring = self.config.policy.ring_seconds
+        ring = self.config.policies[line.policy].ring_seconds
         query = state.to_query()
         step = {
             "action_url": self.url_for("voice.dial_result", query),
             "screen_url": self.url_for("voice.screen", query),
             "status_url": self.url_for("voice.leg_status", query),
             "ring_seconds": ring, "number": person.phone,
-            "caller_id": params.get("To") or self.config.hotline.numbers[0],
+            "caller_id": params.get("To") or line.numbers[0],
         }
         events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{state.step}:started", {
             "step": state.step, "person": person.id, "number": person.phone, "ring_seconds": ring,
         }))
-        announcement = self._prompts.next_step if announce else ""
+        announcement = line.prompts.next_step if announce else ""
         return self._reply("dial", events, step=step, announcement=announcement,
                            language=self._language(state))
 
-    def _ask_pin(self, attempt: int, retry: bool) -> Reply:
-        prompt = self._prompts.pin_retry if retry else fill(
-            self._prompts.pin_request, hotline=self.config.hotline.name)
-        action = self.url_for("voice.pin", {"t": str(attempt)})
-        return self._reply("pin", prompt=prompt, action_url=action)
+    def _ask_pin(self, line: Line, attempt: int, retry: bool) -> Reply:
+        prompt = line.prompts.pin_retry if retry else fill(line.prompts.pin_request,
+                                                          hotline=line.name)
+        query = {"t": str(attempt), **({"l": line.id} if line.id else {})}
+        return self._reply("pin", prompt=prompt, action_url=self.url_for("voice.pin", query))
 
-    def _unidentified(self, sid: str, params: Params) -> Reply:
+    def _unidentified(self, sid: str, params: Params, line: Line) -> Reply:
         action = self.config.hotline.unidentified
         logged = self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified:final", {
             "reason": "pin not recognised", "action": action,
         })
         if action == "chain":
-            anonymous = Contract("", "an unidentified caller", "", (), Tier.ALWAYS)
-            reply = self._connect(sid, params, anonymous, "none")
-            reply.events = [e for e in reply.events if e["type"] != ev.CALL_IDENTIFIED]
+            reply = self._connect(sid, params, ANONYMOUS, line)
         elif action == "hangup":
-            reply = self._reply("goodbye", message=self._prompts.pin_failed)
+            reply = self._reply("goodbye", message=line.prompts.pin_failed)
         else:
-            reply = self._voicemail(sid, CallState(version=self.config.version), "pin not recognised",
-                                    lead=self._prompts.pin_failed)
+            state = CallState(version=self.config.version, line=line.id)
+            reply = self._voicemail(sid, state, "pin not recognised", lead=line.prompts.pin_failed)
         reply.events.insert(0, logged)
         return reply
 
     def _voicemail(self, sid: str, state: CallState, reason: str, lead: str = "") -> Reply:
+        prompts = self._prompts(state.line)
         query = state.to_query()
         started = self._event(ev.VOICEMAIL_STARTED, sid, "voicemail", {"reason": reason})
         return self._reply(
             "voicemail", [started],
-            prompt=f"{lead} {self._prompts.voicemail}".strip(),
+            prompt=f"{lead} {prompts.voicemail}".strip(),
             action_url=self.url_for("voice.voicemail_done", query),
             status_url=self.url_for("voice.recording_status", query),
             max_seconds=self.config.hotline.voicemail_max_seconds,
-            empty=self._prompts.voicemail_empty,
+            empty=prompts.voicemail_empty,
             language=self._language(state),
         )
 
     # -- helpers --------------------------------------------------------------------------
-    @property
-    def _prompts(self):  # type: ignore[no-untyped-def]
-        return self.config.prompts
+    def _prompts(self, line_id: str) -> Prompts:
+        return self.config.line(line_id).prompts
 
     def _language(self, state: CallState) -> str:
         contract = self.config.directory.get(state.contract)
@@ -259,26 +306,3 @@ class CallFlow:
 
     def _event(self, type_: str, sid: str, suffix: str, data: dict[str, Any]) -> ev.Event:
         return ev.make_event(type_, sid, suffix, data, at=self.now)
-
-
-def call_sid(params: Params) -> str:
-    sid = params.get("CallSid", "")
-    return sid[:64] if sid and sid.isalnum() else "unknown"
-
-
-def clip(value: str | None, limit: int = 64) -> str:
-    return (value or "")[:limit]
-
-
-def to_int(value: str | None) -> int:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 9 else 0
-
-
-def dial_outcome(status: str, bridged: bool) -> str:
-    """What one dial attempt amounted to; only a bridged leg (accept key pressed) is connected."""
-    if bridged:
-        return ev.CONNECTED
-    return {
-        "busy": ev.BUSY, "failed": ev.FAILED, "no-answer": ev.NO_ANSWER, "canceled": ev.CANCELED,
-    }.get(status, ev.NOT_ACCEPTED)

@@ -16,9 +16,14 @@ class CallState:
     chain: tuple[str, ...] = ()
     step: int = 0
     version: str = ""
+    line: str = ""
 
     def to_query(self) -> dict[str, str]:
-        return {"c": self.contract, "ch": ".".join(self.chain), "s": str(self.step), "v": self.version}
+        query = {"c": self.contract, "ch": ".".join(self.chain), "s": str(self.step),
+                 "v": self.version}
+        if self.line:
+            query["l"] = self.line
+        return query
 
     def at_step(self, step: int) -> CallState:
         return replace(self, step=step)
@@ -31,6 +36,7 @@ class CallState:
     def from_query(cls, args: Mapping[str, str]) -> CallState:
         """Parse leniently: anything malformed becomes an empty value, never an exception."""
         contract = args.get("c", "")
+        line = args.get("l", "")
         chain = tuple(p for p in args.get("ch", "").split(".") if _ID.match(p))[:MAX_CHAIN]
         step_text = args.get("s", "0")
         step = int(step_text) if step_text.isdigit() and len(step_text) < 3 else 0
@@ -39,4 +45,5 @@ class CallState:
             chain=chain,
             step=step,
             version=args.get("v", "")[:32],
+            line=line if _ID.match(line) else "",
         )

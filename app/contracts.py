@@ -24,6 +24,7 @@ class Contract:
     numbers: tuple[str, ...]
     tier: Tier = Tier.ALWAYS
     language: str | None = None
+    business_hours: str | None = None
 
 
 WITHHELD_MARKERS = ("anonymous", "unknown", "restricted", "private", "unavailable", "blocked")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, fields
 
-PLACEHOLDERS = frozenset({"customer", "tier", "hotline", "tries_left"})
+PLACEHOLDERS = frozenset({"customer", "tier", "hotline", "opens"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class Prompts:
     )
     voicemail_thanks: str = "Thank you. Your message has been recorded and the team is notified. Goodbye."
     voicemail_empty: str = "We did not receive a message. Goodbye."
+    closed: str = "Hello {customer}. Support for your contract opens again {opens}."
+    emergency_offer: str = (
+        "If your production system is down, press 1 now to reach the engineer on call. "
+        "Otherwise, stay on the line to leave a message."
+    )
     goodbye: str = "Goodbye."
     error_apology: str = "We are sorry, something went wrong. Connecting you to a person who can help."
 

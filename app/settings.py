@@ -41,23 +41,24 @@ class Settings:
         return cls(
             config_path=Path(env.get("HOTLINE_CONFIG") or DEMO_CONFIG),
             redis_url=env.get("REDIS_URL") or None,
-            auth_tokens=tokens or (demo_auth_token(),),
+            auth_tokens=tokens or (demo_secret("demo-auth-token", 16),),
             account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
-            secret_key=env.get("SECRET_KEY") or secrets.token_hex(32),
+            secret_key=env.get("SECRET_KEY") or demo_secret("demo-secret-key", 32),
             trusted_proxies=int(env.get("TRUSTED_PROXY_COUNT") or 0),
             spool_path=Path(env.get("HOTLINE_SPOOL") or var_dir() / "spool" / "events.jsonl"),
             demo_token=demo,
         )
 
 
-def demo_auth_token() -> str:
-    """A random token kept in the var folder, so a local demo and `hotline simulate` agree.
+def demo_secret(name: str, size: int) -> str:
+    """A random secret kept in the var folder, so a local demo and the CLI agree on it.
 
-    Only used when TWILIO_AUTH_TOKEN is unset; a real number needs the real token.
+    Only used when the environment gives none (TWILIO_AUTH_TOKEN, SECRET_KEY): a real
+    deployment sets both.
     """
-    path = var_dir() / "demo-auth-token"
+    path = var_dir() / name
     if not path.exists():
-        path.write_text(secrets.token_hex(16))
-        path.chmod(0o600)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(size))
     return path.read_text().strip()

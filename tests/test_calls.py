@@ -40,7 +40,7 @@ def test_first_engineer_accepts(sim, sink) -> None:  # type: ignore[no-untyped-d
     assert [(a.person, a.status, a.accept_key, a.talk_seconds) for a in summary.attempts] == [
         ("dana", "connected", "1", 90)
     ]
-    identified = sink.of_type(ev.CALL_IDENTIFIED)[0]["data"]
+    identified = sink.of_type(ev.CHAIN_CHOSEN)[0]["data"]
     assert identified["chain"] == ["dana", "alice", "erin", "carol"]
 
 

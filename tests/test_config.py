@@ -54,8 +54,8 @@ def test_bad_tier_and_pin() -> None:
         (lambda d: d["rotations"]["primary"]["participants"].append("zoe"),
          "rotations.primary.participants[3]", "no person 'zoe'"),
         (lambda d: d["policies"]["default"].update(cio="nobody"), "policies.default.cio", "nobody"),
-        (lambda d: d["policies"]["default"].update(backups=["rotation:night"]),
-         "policies.default.backups[0]", "no rotation 'night'"),
+        (lambda d: d["policies"]["default"].update(backups=["rotation:nightly"]),
+         "policies.default.backups[0]", "no rotation 'nightly'"),
         (lambda d: d["hotline"].update(policy="gold"), "hotline.policy", "no policy 'gold'"),
         (lambda d: d["rotations"]["primary"].update(timezone="Mars/Olympus"),
          "rotations.primary.timezone", "unknown time zone"),
@@ -85,7 +85,15 @@ def test_policy_with_nobody_to_ring_is_rejected() -> None:
         d["rotations"]["primary"]["participants"] = []
         d["policies"]["default"]["backups"] = ["next"]
         d["policies"]["default"].pop("cio")
-    assert "nobody can be rung" in problems_of(with_change(TEST_CONFIG, change))["policies.default"]
+    assert "nobody to ring" in problems_of(with_change(TEST_CONFIG, change))["policies.default"]
+
+
+def test_policy_relying_on_a_rotation_with_gaps_is_rejected() -> None:
+    def change(d):  # type: ignore[no-untyped-def]
+        d["rotations"]["primary"]["active"] = ["18:00", "08:00"]
+        d["policies"]["default"]["backups"] = ["next"]
+        d["policies"]["default"].pop("cio")
+    assert "gaps" in problems_of(with_change(TEST_CONFIG, change))["policies.default"]
 
 
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ from typing import Any
 Event = dict[str, Any]
 
 CALL_STARTED = "call.started"            # data: from, to, caller (E.164 or None)
-CALL_IDENTIFIED = "call.identified"      # data: contract, contract_name, tier, method, chain
+CALL_IDENTIFIED = "call.identified"      # data: contract, contract_name, tier, method
+CHAIN_CHOSEN = "chain.chosen"            # data: policy, chain (person ids), skipped
 CALL_UNIDENTIFIED = "call.unidentified"  # data: reason, action
 CALL_REJECTED = "call.rejected"          # data: reason
 PIN_ATTEMPT = "pin.attempt"              # data: attempt, ok, digits_len
-ROUTE_CLOSED = "route.closed"            # data: reason, opens_at
+ROUTE_CLOSED = "route.closed"            # data: opens_at, emergency_option
+ROUTE_EMERGENCY = "route.emergency"      # data: digits (pressed 1 outside business hours)
 STEP_SKIPPED = "step.skipped"            # data: step, reason
 DIAL_STARTED = "dial.started"            # data: step, person, number, ring_seconds
 LEG_STATUS = "leg.status"                # data: step, person, leg_sid, status, sequence, duration
@@ -31,8 +33,8 @@ CALL_ENDED = "call.ended"                # data: call_status, duration
 
 ALL_TYPES = frozenset(
     {
-        CALL_STARTED, CALL_IDENTIFIED, CALL_UNIDENTIFIED, CALL_REJECTED, PIN_ATTEMPT,
-        ROUTE_CLOSED, STEP_SKIPPED, DIAL_STARTED, LEG_STATUS, SCREEN_RESULT, DIAL_RESULT,
+        CALL_STARTED, CALL_IDENTIFIED, CHAIN_CHOSEN, CALL_UNIDENTIFIED, CALL_REJECTED, PIN_ATTEMPT,
+        ROUTE_CLOSED, ROUTE_EMERGENCY, STEP_SKIPPED, DIAL_STARTED, LEG_STATUS, SCREEN_RESULT, DIAL_RESULT,
         VOICEMAIL_STARTED, VOICEMAIL_RECORDED, RECORDING_STATUS, CALL_ENDED,
     }
 )

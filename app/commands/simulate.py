@@ -11,8 +11,15 @@ from app.config import HotlineConfig
 from app.escalation import build_chain
 from app.settings import Settings
 from app.simulator import (
-    Answer, Busy, CallerScript, Failed, FlaskClientTransport, HttpTransport, NoAnswer,
-    PhoneScript, Simulator,
+    Answer,
+    Busy,
+    CallerScript,
+    Failed,
+    FlaskClientTransport,
+    HttpTransport,
+    NoAnswer,
+    PhoneScript,
+    Simulator,
 )
 
 OUTCOMES: dict[str, PhoneScript] = {

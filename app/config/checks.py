@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.config.hours import check_hours
 from app.config.schema import ConfigFile
 from app.contracts import normalise_number
 from app.prompts import PLACEHOLDERS, Prompts, fill, placeholders_in, spoken_seconds
@@ -16,7 +17,8 @@ GREETING_LIMIT_SECONDS = 4.5
 def cross_check(cfg: ConfigFile) -> Problems:
     return (
         _check_zones(cfg) + _check_numbers(cfg) + _check_references(cfg)
-        + _check_reachability(cfg) + _check_prompts(cfg)
+        + _check_reachability(cfg) + _check_prompts(cfg) + check_hours(cfg.business_hours)
+        + _check_hours_references(cfg) + _check_lines(cfg)
     )
 
 
@@ -103,9 +105,13 @@ def _check_reachability(cfg: ConfigFile) -> Problems:
     problems: Problems = []
     for pid, policy in cfg.policies.items():
         named = [b for b in policy.backups if b != "next" and not b.startswith("rotation:")]
-        rotation = cfg.rotations.get(policy.rotation)
-        if not policy.cio and not named and not (rotation and rotation.participants):
-            problems.append((f"policies.{pid}", "nobody can be rung: add a cio or a named backup"))
+        rotations = [cfg.rotations.get(policy.rotation)]
+        rotations += [cfg.rotations.get(b.removeprefix("rotation:")) for b in policy.backups
+                      if b.startswith("rotation:")]
+        always_covered = any(r and r.participants and r.active is None for r in rotations)
+        if not policy.cio and not named and not always_covered:
+            problems.append((f"policies.{pid}", "a call can find nobody to ring (empty rotations "
+                             "or gaps in their hours): add a cio or a named backup"))
     return problems
 
 
@@ -126,4 +132,39 @@ def _check_prompts(cfg: ConfigFile) -> Problems:
     if seconds > GREETING_LIMIT_SECONDS:
         problems.append(("prompts.greeting", f"takes about {seconds:.1f} s to say; keep it under "
                          f"{GREETING_LIMIT_SECONDS:.0f} s so the first phone rings quickly"))
+    return problems
+
+
+def _check_hours_references(cfg: ConfigFile) -> Problems:
+    problems: Problems = []
+    refs = [("hotline.business_hours", cfg.hotline.business_hours)]
+    refs += [(f"contracts.{cid}.business_hours", c.business_hours) for cid, c in cfg.contracts.items()]
+    refs += [(f"lines.{lid}.business_hours", ln.business_hours) for lid, ln in cfg.lines.items()]
+    for key, ref in refs:
+        if ref is not None and ref not in cfg.business_hours:
+            problems.append((key, f"no business hours {ref!r} under [business_hours]"))
+    for cid, contract in cfg.contracts.items():
+        if contract.tier == "business-hours" and not (
+            contract.business_hours or cfg.hotline.business_hours
+        ):
+            problems.append((f"contracts.{cid}.business_hours", "a business-hours contract needs "
+                             "business hours: set it here or in hotline.business_hours"))
+    return problems
+
+
+def _check_lines(cfg: ConfigFile) -> Problems:
+    problems: Problems = []
+    seen: dict[str, str] = {}
+    for lid, line in cfg.lines.items():
+        if line.policy is not None and line.policy not in cfg.policies:
+            problems.append((f"lines.{lid}.policy", f"no policy {line.policy!r} under [policies]"))
+        for i, raw in enumerate(line.numbers):
+            key = f"lines.{lid}.numbers[{i}]"
+            e164 = normalise_number(raw, cfg.hotline.default_region)
+            if e164 is None:
+                problems.append((key, f"{raw!r} is not a phone number"))
+            elif e164 in seen:
+                problems.append((key, f"{e164} already belongs to {seen[e164]}"))
+            else:
+                seen[e164] = key
     return problems

@@ -12,7 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from app.config.checks import cross_check
-from app.config.model import HotlineConfig, HotlineSettings
+from app.config.hours import build_office_hours
+from app.config.model import HotlineConfig, HotlineSettings, Line
 from app.config.schema import ID_PATTERN, ConfigFile
 from app.contracts import Contract, Tier, normalise_number
 from app.escalation import BackupRef, Person, Policy
@@ -56,7 +57,7 @@ def _decode(raw: bytes, source: str, yaml_format: bool) -> dict[str, Any]:
     try:
         data = yaml.safe_load(raw) if yaml_format else tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, [("", f"not valid {'YAML' if yaml_format else 'TOML'}: {exc}")])
+        raise ConfigError(source, [("", f"not valid {'YAML' if yaml_format else 'TOML'}: {exc}")]) from exc
     if not isinstance(data, dict):
         raise ConfigError(source, [("", "the file must hold a table of sections")])
     return data
@@ -73,13 +74,17 @@ def _describe(error: Any) -> tuple[str, str]:
 
 def _check_ids(parsed: ConfigFile) -> list[tuple[str, str]]:
     problems = []
-    for section in ("people", "rotations", "policies", "contracts"):
+    for section in ("people", "rotations", "policies", "contracts", "business_hours", "lines"):
         for ident in getattr(parsed, section):
             if not re.match(ID_PATTERN, ident):
                 problems.append((f"{section}.{ident}", "ids use lower-case letters, digits, - and _"))
-    for name in parsed.prompts:
-        if name not in PROMPT_NAMES:
-            problems.append((f"prompts.{name}", f"unknown prompt; known: {', '.join(PROMPT_NAMES)}"))
+    prompt_tables = [("prompts", parsed.prompts)]
+    prompt_tables += [(f"lines.{lid}.prompts", ln.prompts) for lid, ln in parsed.lines.items()]
+    for prefix, table in prompt_tables:
+        for name in table:
+            if name not in PROMPT_NAMES:
+                problems.append((f"{prefix}.{name}",
+                                 f"unknown prompt; known: {', '.join(PROMPT_NAMES)}"))
     return problems
 
 
@@ -96,6 +101,7 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
         voice=section.voice, ring_seconds=section.ring_seconds,
         voicemail_max_seconds=section.voicemail_max_seconds, pin_tries=section.pin_tries,
         unidentified=section.unidentified, policy=section.policy,
+        business_hours=section.business_hours,
     )
     people = {
         pid: Person(pid, p.name, e164(p.phone), p.email) for pid, p in parsed.people.items()
@@ -115,12 +121,20 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
         for pid, p in parsed.policies.items()
     }
     contracts = {
-        cid: Contract(cid, c.name, c.pin, tuple(e164(n) for n in c.numbers), Tier(c.tier), c.language)
+        cid: Contract(cid, c.name, c.pin, tuple(e164(n) for n in c.numbers), Tier(c.tier),
+                      c.language, c.business_hours)
         for cid, c in parsed.contracts.items()
+    }
+    lines = {
+        lid: Line(lid, tuple(e164(n) for n in ln.numbers), ln.name or section.name,
+                  ln.policy or section.policy, Prompts(**{**parsed.prompts, **ln.prompts}),
+                  ln.business_hours or section.business_hours)
+        for lid, ln in parsed.lines.items()
     }
     return HotlineConfig(
         hotline=hotline, people=people, rotations=rotations, policies=policies,
         contracts=contracts, prompts=Prompts(**parsed.prompts), version=version, source=source,
+        lines=lines, business_hours=build_office_hours(parsed.business_hours),
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from app.contracts import Contract, ContractDirectory
 from app.escalation import Person, Policy
 from app.prompts import Prompts
-from app.schedule import Rotation
+from app.schedule import BusinessHours, Rotation
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,28 @@ class HotlineSettings:
     pin_tries: int
     unidentified: Literal["voicemail", "chain", "hangup"]
     policy: str
+    business_hours: str | None = None
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """Business hours a business-hours contract is served in, and what happens outside them."""
+
+    id: str
+    hours: BusinessHours
+    emergency_option: bool = True
+
+
+@dataclass(frozen=True)
+class Line:
+    """A hotline number (or several) with its own name, policy and prompts; id "" is the default."""
+
+    id: str
+    numbers: tuple[str, ...]
+    name: str
+    policy: str
+    prompts: Prompts
+    business_hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,11 +60,32 @@ class HotlineConfig:
     prompts: Prompts
     version: str
     source: str = ""
+    lines: Mapping[str, Line] = field(default_factory=dict)
+    business_hours: Mapping[str, OfficeHours] = field(default_factory=dict)
     directory: ContractDirectory = field(init=False, compare=False, repr=False)
+    _line_by_number: dict[str, Line] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "directory", ContractDirectory(self.contracts.values()))
+        by_number = {n: line for line in self.lines.values() for n in line.numbers}
+        object.__setattr__(self, "_line_by_number", by_number)
 
     @property
     def policy(self) -> Policy:
         return self.policies[self.hotline.policy]
+
+    @cached_property
+    def default_line(self) -> Line:
+        return Line("", self.hotline.numbers, self.hotline.name, self.hotline.policy,
+                    self.prompts, self.hotline.business_hours)
+
+    def line_for(self, number: str | None) -> Line:
+        """The line a customer dialled (by the ``To`` number), else the default line."""
+        return self._line_by_number.get(number or "") or self.default_line
+
+    def line(self, line_id: str) -> Line:
+        return self.lines.get(line_id) or self.default_line
+
+    def office_hours(self, contract_hours: str | None, line: Line) -> OfficeHours | None:
+        key = contract_hours or line.business_hours or self.hotline.business_hours
+        return self.business_hours.get(key) if key else None

@@ -26,6 +26,24 @@ class HotlineSection(Strict):
     pin_tries: int = Field(default=3, ge=1, le=10)
     unidentified: Literal["voicemail", "chain", "hangup"] = "voicemail"
     policy: str = "default"
+    business_hours: str | None = None
+
+
+class BusinessHoursSection(Strict):
+    timezone: str
+    days: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], str]
+    holidays: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    subdivision: str | None = None
+    closed_on: list[date] = []
+    emergency_option: bool = True
+
+
+class LineSection(Strict):
+    numbers: list[str] = Field(min_length=1)
+    name: str | None = None
+    policy: str | None = None
+    business_hours: str | None = None
+    prompts: dict[str, str] = {}
 
 
 class PersonSection(Strict):
@@ -56,6 +74,7 @@ class ContractSection(Strict):
     numbers: list[str] = []
     tier: Literal["24/7", "business-hours"] = "24/7"
     language: str | None = None
+    business_hours: str | None = None
 
 
 class ConfigFile(Strict):
@@ -64,4 +83,6 @@ class ConfigFile(Strict):
     rotations: dict[str, RotationSection]
     policies: dict[str, PolicySection]
     contracts: dict[str, ContractSection] = {}
+    business_hours: dict[str, BusinessHoursSection] = {}
+    lines: dict[str, LineSection] = {}
     prompts: dict[str, str] = {}

@@ -59,7 +59,13 @@ def incoming() -> Response:
 @bp.post("/pin")
 def pin() -> Response:
     attempt = request.args.get("t", "1")
-    return answer(flow().pin_entered(request.form, int(attempt) if attempt.isdigit() else 99))
+    tries = int(attempt) if attempt.isdigit() and len(attempt) < 3 else 99
+    return answer(flow().pin_entered(request.form, tries, state()))
+
+
+@bp.post("/emergency")
+def emergency() -> Response:
+    return answer(flow().emergency(request.form, state()))
 
 
 @bp.post("/dial-result")
