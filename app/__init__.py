@@ -42,7 +42,11 @@ def create_app(
     return app
 
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
 def make_sink(settings: Settings) -> Sink:
+    """Events go to Redis; while it is unreachable they are spooled to disk and replayed."""
     from app.eventlog import EventSink
 
-    return EventSink(settings.redis_url, spool_path=settings.spool_path)
+    return EventSink(settings.redis_url or DEFAULT_REDIS_URL, spool_path=settings.spool_path)

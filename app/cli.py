@@ -51,6 +51,16 @@ def check(config_path: Path | None) -> None:
         click.echo(f"  skipped: {note}")
 
 
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema ($DATABASE_URL, default SQLite under var/)."""
+    from app.storage import default_database_url, upgrade
+
+    url = default_database_url()
+    upgrade(url)
+    click.echo(f"database schema is up to date: {url.split('@')[-1]}")
+
+
 def _register() -> None:
     from app.commands.simulate import simulate_command
     from app.commands.who import who_command

@@ -19,6 +19,12 @@ def var_dir() -> Path:
     return path
 
 
+def default_spool_path(env: dict[str, str] | None = None) -> Path:
+    """The local append-only file events go to while Redis is unreachable."""
+    env = dict(os.environ if env is None else env)
+    return Path(env.get("HOTLINE_SPOOL") or var_dir() / "spool" / "events.jsonl")
+
+
 @dataclass(frozen=True)
 class Settings:
     config_path: Path
@@ -46,7 +52,7 @@ class Settings:
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             secret_key=env.get("SECRET_KEY") or demo_secret("demo-secret-key", 32),
             trusted_proxies=int(env.get("TRUSTED_PROXY_COUNT") or 0),
-            spool_path=Path(env.get("HOTLINE_SPOOL") or var_dir() / "spool" / "events.jsonl"),
+            spool_path=default_spool_path(env),
             demo_token=demo,
         )
 

@@ -1,0 +1,189 @@
+"""The web tier's hand-off of call events: ``emit`` returns at once, a thread does the I/O.
+
+``EventSink.emit`` appends to an in-process buffer and returns: no step of a live call waits on
+Redis or the database. A daemon thread, started on first use in each process (so after
+gunicorn's fork), drains the buffer in batches, one RQ job per batch. When Redis cannot be
+reached the batch goes to the spool file; the thread probes Redis with backoff and replays the
+spool once it answers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from rq import Queue
+
+from app.eventlog import spool
+from app.eventlog.queueing import REDIS_DOWN, Event, connect, enqueue_batch, event_queue
+from app.settings import EVENT_QUEUE, default_spool_path
+
+log = logging.getLogger(__name__)
+
+
+def replay_spool(spool_path: str | Path, redis_url: str, queue_name: str = EVENT_QUEUE) -> int:
+    """Queue every spooled event (one job per batch); returns how many events were queued."""
+    queue = event_queue(connect(redis_url), queue_name)
+    return spool.replay(Path(spool_path), lambda batch: enqueue_batch(queue, batch))
+
+
+class EventSink:
+    """Events to RQ through a background thread, to the spool while Redis is away."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        queue_name: str = EVENT_QUEUE,
+        spool_path: str | Path | None = None,
+        *,
+        batch_size: int = 200,
+        linger: float = 0.01,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.redis_url = redis_url
+        self.queue_name = queue_name
+        self.spool_path = Path(spool_path) if spool_path else default_spool_path()
+        self.batch_size = batch_size
+        self.linger = linger
+        self.max_backoff = max_backoff
+        self._start_fresh()
+
+    def _start_fresh(self) -> None:
+        """State for this process: a forked child keeps nothing of its parent's thread."""
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._settled = threading.Condition(self._lock)
+        self._buffer: deque[Event] = deque()
+        self._in_flight = 0
+        self._thread: threading.Thread | None = None
+        self._queue: Queue | None = None
+        self._backoff = 0.0
+        self._next_probe = 0.0  # while Redis is away: when to try it again
+
+    def emit(self, events: list[Event]) -> None:
+        """Take the events for logging and return at once."""
+        if self._pid != os.getpid():
+            self._start_fresh()
+        with self._lock:
+            self._buffer.extend(events)
+            if self._thread is None:
+                self._start_thread()
+            self._arrived.notify()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every emitted event is queued or spooled; False if time ran out first."""
+        if self._pid != os.getpid():
+            return True
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._buffer or self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._thread is None or not self._thread.is_alive():
+                    return False
+                self._settled.wait(left)
+        return True
+
+    @property
+    def redis_down(self) -> bool:
+        return self._backoff > 0
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="hotline-event-sink", daemon=True)
+        self._thread.start()
+        atexit.register(self.flush, 5.0)
+
+    def _run(self) -> None:
+        batch: list[Event] = []  # the first round replays what an earlier process left
+        while True:
+            try:
+                if batch:
+                    self._ship(batch)
+                elif self.redis_down or spool.pending(self.spool_path):
+                    self._replay()
+            except Exception:  # the thread must outlive any surprise
+                keys = [e.get("key") for e in batch]
+                log.exception("event sink: could not queue or spool events %s", keys)
+            with self._lock:
+                self._in_flight = 0
+                self._settled.notify_all()
+            batch = self._next_batch()
+
+    def _next_batch(self) -> list[Event]:
+        with self._lock:
+            if not self._buffer:
+                wait = max(0.05, self._next_probe - time.monotonic()) if self.redis_down else 5.0
+                self._arrived.wait(wait)
+            if not self._buffer:
+                return []
+        if self.linger:
+            time.sleep(self.linger)  # let the rest of a burst join this batch
+        with self._lock:
+            count = min(len(self._buffer), self.batch_size)
+            self._in_flight = count
+            return [self._buffer.popleft() for _ in range(count)]
+
+    def _ship(self, batch: list[Event]) -> None:
+        if self._waiting_for_redis():
+            spool.append(self.spool_path, batch)
+            return
+        try:
+            enqueue_batch(self._event_queue(), batch)
+        except REDIS_DOWN as error:
+            spool.append(self.spool_path, batch)
+            self._went_down(error)
+            return
+        self._backoff = 0.0
+        if spool.pending(self.spool_path):
+            self._replay()
+
+    def _replay(self) -> None:
+        if self._waiting_for_redis():
+            return
+        queue = self._event_queue()
+        try:
+            if self.redis_down:
+                queue.connection.ping()
+            count = spool.replay(self.spool_path, lambda batch: enqueue_batch(queue, batch))
+        except REDIS_DOWN as error:
+            self._went_down(error)
+            return
+        self._backoff = 0.0
+        if count:
+            log.info("event sink: replayed %d spooled events", count)
+
+    def _waiting_for_redis(self) -> bool:
+        return self.redis_down and time.monotonic() < self._next_probe
+
+    def _went_down(self, error: BaseException) -> None:
+        if not self.redis_down:
+            log.warning("event sink: Redis unreachable (%s); spooling to %s", error,
+                        self.spool_path)
+        self._backoff = min(self.max_backoff, max(0.25, self._backoff * 2))
+        self._next_probe = time.monotonic() + self._backoff
+
+    def _event_queue(self) -> Queue:
+        if self._queue is None:  # made in the thread, so each process has its own connection
+            self._queue = event_queue(connect(self.redis_url), self.queue_name)
+        return self._queue
+
+
+class SynchronousSink:
+    """Persists in the caller's thread, straight into the database (tests, CLI tools)."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url
+
+    def emit(self, events: list[Event]) -> None:
+        # Imported here: the web tier, which uses EventSink, need not load SQLAlchemy.
+        from app.storage import get_engine, store_events
+
+        store_events(get_engine(self.database_url), events)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        return True

@@ -1,0 +1,1 @@
+"""Alembic migrations of the call log (a package, so that installs ship it)."""
