@@ -12,6 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import HotlineConfig, load_config
 from app.runtime import Runtime, Sink
 from app.settings import Settings
+from app.storage.db import get_engine
+from app.storage.overrides import OverrideCache
 
 
 def create_app(
@@ -19,6 +21,7 @@ def create_app(
     config: HotlineConfig | None = None,
     sink: Sink | None = None,
     clock: Callable[[], datetime] | None = None,
+    overrides: OverrideCache | None = None,
     **flask_config: Any,
 ) -> Flask:
     """Build the app; an invalid configuration file raises ConfigError and nothing starts."""
@@ -30,6 +33,9 @@ def create_app(
     runtime = Runtime(settings, config, sink or make_sink(settings))
     if clock is not None:
         runtime.clock = clock
+    cache = overrides or OverrideCache(get_engine(settings.database_url), settings.refresh_seconds)
+    cache.start()
+    runtime.overrides = lambda: cache.index
     app.extensions["hotline"] = runtime
     if settings.trusted_proxies:
         n = settings.trusted_proxies

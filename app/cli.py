@@ -62,12 +62,14 @@ def migrate() -> None:
 
 
 def _register() -> None:
+    from app.commands.overrides import override_group
     from app.commands.simulate import simulate_command
     from app.commands.who import who_command
     from app.runner import run_command, worker_command
     from app.storage.cli import calls_command
 
-    for command in (run_command, worker_command, calls_command, simulate_command, who_command):
+    for command in (run_command, worker_command, calls_command, simulate_command, who_command,
+                    override_group):
         main.add_command(command)
 
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from app.calls.events import Event
 from app.config import HotlineConfig
+from app.schedule import OverrideIndex, Rotation, on_call_with_overrides
 from app.settings import Settings
 
 
@@ -38,4 +39,9 @@ class Runtime:
     config: HotlineConfig
     sink: Sink
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    overrides: Callable[[], OverrideIndex] = field(default=OverrideIndex)
     config_errors: list[str] = field(default_factory=list)
+
+    def who(self, rotation: Rotation, at: datetime) -> str | None:
+        """Who is on call in ``rotation`` at ``at``, shift swaps applied (from memory)."""
+        return on_call_with_overrides(rotation, self.overrides(), at)

@@ -19,6 +19,12 @@ def var_dir() -> Path:
     return path
 
 
+def default_database_url(env: dict[str, str] | None = None) -> str:
+    """``DATABASE_URL``, or a SQLite file in the var folder (the embedded default)."""
+    env = dict(os.environ if env is None else env)
+    return env.get("DATABASE_URL") or f"sqlite:///{var_dir() / 'hotline.db'}"
+
+
 def default_spool_path(env: dict[str, str] | None = None) -> Path:
     """The local append-only file events go to while Redis is unreachable."""
     env = dict(os.environ if env is None else env)
@@ -36,6 +42,8 @@ class Settings:
     trusted_proxies: int
     spool_path: Path
     demo_token: bool = False
+    database_url: str = ""
+    refresh_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,6 +62,8 @@ class Settings:
             trusted_proxies=int(env.get("TRUSTED_PROXY_COUNT") or 0),
             spool_path=default_spool_path(env),
             demo_token=demo,
+            database_url=default_database_url(env),
+            refresh_seconds=float(env.get("HOTLINE_REFRESH_SECONDS") or 5),
         )
 
 

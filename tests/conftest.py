@@ -11,6 +11,7 @@ from app import create_app
 from app.config import HotlineConfig, load_config
 from app.runtime import MemorySink
 from app.settings import Settings
+from app.storage.overrides import OverrideCache
 
 DATA = Path(__file__).parent / "data"
 TEST_CONFIG = DATA / "hotline.toml"
@@ -58,7 +59,8 @@ def clock() -> list[datetime]:
 
 @pytest.fixture
 def app(settings: Settings, config: HotlineConfig, sink: MemorySink, clock: list[datetime]):  # type: ignore[no-untyped-def]
-    return create_app(settings, config, sink, clock=lambda: clock[0], TESTING=True)
+    return create_app(settings, config, sink, clock=lambda: clock[0],
+                      overrides=OverrideCache(None), TESTING=True)
 
 
 @pytest.fixture

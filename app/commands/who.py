@@ -9,7 +9,22 @@ from zoneinfo import ZoneInfo
 import click
 
 from app.escalation import build_chain
-from app.schedule import on_call
+from app.schedule import OverrideIndex, Rotation, on_call, on_call_with_overrides
+
+
+def known_overrides() -> OverrideIndex:
+    """The overrides in the database; none (with a warning) if it cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.storage.db import get_engine
+    from app.storage.overrides import load_index
+
+    try:
+        return load_index(get_engine())
+    except SQLAlchemyError as exc:
+        click.echo(f"(overrides not applied: database unavailable: {str(exc).splitlines()[0]})",
+                   err=True)
+        return OverrideIndex()
 
 
 def parse_when(text: str | None, zone: str) -> datetime:
@@ -34,11 +49,17 @@ def who_command(at_text: str | None, config_path: Path | None) -> None:
     zone = ZoneInfo(config.hotline.timezone)
     at = parse_when(at_text, config.hotline.timezone)
     click.echo(f"at {at.astimezone(zone):%Y-%m-%d %H:%M %Z} ({config.hotline.timezone})")
+    overrides = known_overrides()
+
+    def who(rotation: Rotation, moment: datetime) -> str | None:
+        return on_call_with_overrides(rotation, overrides, moment)
+
     for rotation in config.rotations.values():
-        person = on_call(rotation, at)
+        person = who(rotation, at)
         name = config.people[person].name if person else "nobody"
-        click.echo(f"  rotation {rotation.id}: {name}")
-    plan = build_chain(config.policy, config.rotations, at)
+        swapped = " (override)" if person != on_call(rotation, at) else ""
+        click.echo(f"  rotation {rotation.id}: {name}{swapped}")
+    plan = build_chain(config.policy, config.rotations, at, who)
     for i, step in enumerate(plan.steps, 1):
         person = config.people[step.person]
         click.echo(f"  {i}. {person.name} ({step.role}) {person.phone}")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from app.settings import var_dir
+from app.settings import default_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Execution option asking SQLite to take the write lock at BEGIN (BEGIN IMMEDIATE), so a
@@ -19,11 +19,6 @@ WRITE_LOCK = "hotline_write_lock"
 _engines: dict[str, Engine] = {}
 _engines_pid = os.getpid()
 _engines_lock = threading.Lock()
-
-
-def default_database_url() -> str:
-    """``DATABASE_URL``, or a SQLite file in the var folder (created if missing)."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir() / 'hotline.db'}"
 
 
 def normalize_url(url: str) -> str:

@@ -126,3 +126,18 @@ class Voicemail(Base):
     status: Mapped[str] = mapped_column(String(16))
 
     call: Mapped[Call] = relationship(back_populates="voicemails", viewonly=True)
+
+
+class OverrideRow(Base):
+    """A shift swap: ``person`` covers ``rotation_id`` (every rotation if null) in [start, end)."""
+
+    __tablename__ = "overrides"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    rotation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    person: Mapped[str] = mapped_column(String(40))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))

@@ -1,0 +1,97 @@
+"""Overrides (shift swaps) in the database, and the in-memory copy the call path reads.
+
+The live call path never waits on the database: it reads :class:`OverrideCache`, which a
+background thread refreshes every few seconds and which keeps the last known state while the
+database is unreachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.schedule import Override, OverrideIndex
+from app.storage.models import OverrideRow
+
+log = logging.getLogger(__name__)
+
+
+def add_override(session: Session, rotation_id: str | None, person: str, start: datetime,
+                 end: datetime, created_by: str | None = None, note: str | None = None) -> OverrideRow:
+    Override("new", rotation_id, person, start, end)  # validates: aware, end after start
+    row = OverrideRow(rotation_id=rotation_id, person=person, start_at=start, end_at=end,
+                      created_by=created_by, note=note)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_overrides(session: Session, start: datetime | None = None,
+                   end: datetime | None = None) -> list[OverrideRow]:
+    query = select(OverrideRow).order_by(OverrideRow.start_at, OverrideRow.id)
+    if start is not None:
+        query = query.where(OverrideRow.end_at > start)
+    if end is not None:
+        query = query.where(OverrideRow.start_at < end)
+    return list(session.scalars(query))
+
+
+def delete_override(session: Session, override_id: int) -> bool:
+    return session.execute(delete(OverrideRow).where(OverrideRow.id == override_id)).rowcount > 0
+
+
+def as_domain(row: OverrideRow) -> Override:
+    return Override(str(row.id), row.rotation_id, row.person, row.start_at, row.end_at)
+
+
+def load_index(engine: Engine) -> OverrideIndex:
+    """Every override, in creation order (a later one wins where two overlap)."""
+    with Session(engine) as session:
+        rows = session.scalars(select(OverrideRow).order_by(OverrideRow.id))
+        return OverrideIndex(as_domain(row) for row in rows)
+
+
+class OverrideCache:
+    """The overrides as an :class:`OverrideIndex`, refreshed in the background."""
+
+    def __init__(self, engine: Engine | None, refresh_seconds: float = 5.0) -> None:
+        self.engine = engine
+        self.refresh_seconds = refresh_seconds
+        self.index = OverrideIndex()
+        self.loaded_at: float | None = None
+        self.last_error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def refresh(self) -> bool:
+        """Reload from the database; on failure keep the last known overrides."""
+        if self.engine is None:
+            return False
+        try:
+            self.index = load_index(self.engine)
+        except SQLAlchemyError as exc:
+            self.last_error = str(exc).splitlines()[0]
+            log.warning("overrides not refreshed, keeping the last known ones: %s", self.last_error)
+            return False
+        self.loaded_at, self.last_error = time.monotonic(), None
+        return True
+
+    def start(self) -> None:
+        """Start the refresher thread in this process (again after a fork)."""
+        if self.engine is None or (self._thread and self._thread.is_alive() and self._pid == os.getpid()):
+            return
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="override-cache", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.refresh()
+            time.sleep(self.refresh_seconds)
