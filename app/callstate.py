@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_CHAIN = 12

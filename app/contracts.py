@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import phonenumbers
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """What a contract buys: round-the-clock support or support in business hours."""
 
     ALWAYS = "24/7"

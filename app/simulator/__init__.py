@@ -1,5 +1,6 @@
 """A Twilio Voice simulator: signs requests, runs TwiML verb by verb, scripts every phone."""
 
+from app.simulator.checks import DocumentChecker, checking_documents
 from app.simulator.engine import Simulator
 from app.simulator.events import Event
 from app.simulator.outcomes import Answer, Busy, CallerScript, Failed, NoAnswer, PhoneScript
@@ -19,6 +20,7 @@ __all__ = [
     "CallResult",
     "CallerScript",
     "DialResult",
+    "DocumentChecker",
     "Event",
     "Failed",
     "FlaskClientTransport",
@@ -30,5 +32,6 @@ __all__ = [
     "Simulator",
     "Transport",
     "TransportError",
+    "checking_documents",
     "compute_signature",
 ]

@@ -24,7 +24,7 @@ class CallerLeg(Leg):
         self.call.count_document(self.clock.now)
         params = {**self.params, **extra, "ErrorCode": str(error.code), "ErrorUrl": url}
         try:
-            return self.call.webhooks.fetch_twiml(fallback, params)
+            return self.call.webhooks.fetch_twiml(fallback, params, self.clock.now)
         except TwimlError as second:
             return super().fetch_error(fallback, extra, second)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from app.simulator.caller import CallerLeg
+from app.simulator.checks import DocumentChecker
 from app.simulator.clock import Clock, HungUp, Ids
 from app.simulator.context import API_VERSION, CallContext, LoopLimit, Settings
 from app.simulator.events import CALLER, ENDED, HANGS_UP, SYSTEM
@@ -30,6 +31,10 @@ class Simulator:
     action when the caller hangs up during a Dial), ``late_leg_callbacks`` (send a Dial's leg
     status callbacks after its action request), ``duplicate_callbacks`` (send every callback
     twice with the same idempotency token).
+
+    ``document_checker(url, body)`` sees every 2xx body the app answers (TwiML documents and
+    callback answers) and returns problems, which the result lists as errors (code 12200);
+    :func:`app.simulator.checking_documents` adds a checker to every simulator at once.
     """
 
     def __init__(
@@ -52,6 +57,7 @@ class Simulator:
         default_phone: PhoneScript | None = None,
         extra_params: Mapping[str, str] | None = None,
         seed: int | None = None,
+        document_checker: DocumentChecker | None = None,
     ) -> None:
         self.transport = transport
         self.auth_token = auth_token
@@ -59,6 +65,7 @@ class Simulator:
         self.ids = Ids(seed)
         self.clock_start = clock_start or datetime.now(UTC).replace(microsecond=0)
         self.extra_params = dict(extra_params or {})
+        self.document_checker = document_checker
         self.settings = Settings(
             account_sid=account_sid or self.ids.sid("AC"),
             fallback_url=fallback_url,
@@ -91,7 +98,8 @@ class Simulator:
         leaves = script.hangup_after_seconds
         clock = Clock(self.clock_start, 0.0, limit if leaves is None else min(leaves, limit))
         result = CallResult(self.ids.sid("CA"), clock.start, names=dict(names or {}))
-        webhooks = Webhooks(self.transport, self.auth_token, self.ids, result)
+        webhooks = Webhooks(self.transport, self.auth_token, self.ids, result,
+                            self.document_checker)
         call = CallContext(self.settings, webhooks, result, self.ids, script, dict(phones or {}))
         leg = CallerLeg(call, clock, CALLER, self._params(result.call_sid, from_, to),
                         list(script.digits))

@@ -70,7 +70,7 @@ class Leg:
         """One TwiML request on this leg; errors are recorded and give ``None``."""
         self.call.count_document(self.clock.now)
         try:
-            return self.call.webhooks.fetch_twiml(url, {**self.params, **extra})
+            return self.call.webhooks.fetch_twiml(url, {**self.params, **extra}, self.clock.now)
         except TwimlError as error:
             return self.fetch_error(url, extra, error)
 

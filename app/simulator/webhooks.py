@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from app.simulator.checks import DocumentChecker, document_problems
 from app.simulator.clock import Ids
 from app.simulator.result import CallResult, RequestLog
 from app.simulator.signing import (
@@ -15,6 +16,7 @@ from app.simulator.signing import (
 from app.simulator.transport import Response, Transport, TransportError
 from app.simulator.twiml import (
     HTTP_RETRIEVAL_FAILURE,
+    SCHEMA_VALIDATION,
     TwimlError,
     check_callback_response,
     parse_response,
@@ -26,11 +28,15 @@ USER_AGENT = "TwilioProxy/1.1"
 class Webhooks:
     """One call's outgoing requests: signed like Twilio's, retried once when not delivered."""
 
-    def __init__(self, transport: Transport, auth_token: str, ids: Ids, result: CallResult) -> None:
+    def __init__(
+        self, transport: Transport, auth_token: str, ids: Ids, result: CallResult,
+        checker: DocumentChecker | None = None,
+    ) -> None:
         self._transport = transport
         self._auth_token = auth_token
         self._ids = ids
         self._result = result
+        self._checker = checker
 
     def post(self, url: str, params: dict[str, str], token: str | None = None) -> Response | None:
         """POST and log; ``None`` when neither attempt was delivered."""
@@ -51,12 +57,21 @@ class Webhooks:
             return response
         return None
 
-    def fetch_twiml(self, url: str, params: dict[str, str]) -> ET.Element:
+    def fetch_twiml(self, url: str, params: dict[str, str], at: float = 0.0) -> ET.Element:
         """POST a TwiML request; the ``<Response>`` element, or :class:`TwimlError`."""
         response = self.post(url, params)
         if response is None:
             raise TwimlError(HTTP_RETRIEVAL_FAILURE, "could not connect")
+        self.check(url, response, at)
         return parse_response(response)
+
+    def check(self, url: str, response: Response, at: float) -> None:
+        """Log what the document checkers find in a delivered 2xx body."""
+        if not 200 <= response.status < 300 or not response.body.strip():
+            return
+        target = request_url(url)
+        for problem in document_problems(self._checker, target, response.body):
+            self._result.error(at, f"{SCHEMA_VALIDATION} {target}: {problem}")
 
     def callback(self, url: str, params: dict[str, str], at: float, twice: bool = False) -> None:
         """POST a status/recording callback; a bad answer is logged, never fatal."""
@@ -66,6 +81,7 @@ class Webhooks:
             try:
                 if response is None:
                     raise TwimlError(HTTP_RETRIEVAL_FAILURE, "could not connect")
+                self.check(url, response, at)
                 check_callback_response(response)
             except TwimlError as error:
                 self._result.error(at, f"{error.code} {request_url(url)}: {error.message}")
