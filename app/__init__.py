@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import HotlineConfig, load_config
+from app.guard import Guard, LocalGuard
 from app.runtime import Runtime, Sink
 from app.settings import Settings
 from app.storage.db import get_engine
@@ -36,6 +37,7 @@ def create_app(
     cache = overrides or OverrideCache(get_engine(settings.database_url), settings.refresh_seconds)
     cache.start()
     runtime.overrides = lambda: cache.index
+    runtime.guard = make_guard(settings, config)
     app.extensions["hotline"] = runtime
     if settings.trusted_proxies:
         n = settings.trusted_proxies
@@ -49,6 +51,18 @@ def create_app(
 
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def make_guard(settings: Settings, config: HotlineConfig) -> Guard:
+    """PIN limits and presence shared through Redis when there is one, else per process."""
+    limits = config.security
+    ttl = limits.max_call_minutes * 60
+    if settings.redis_url:
+        from app.guard_redis import RedisGuard
+
+        return RedisGuard(settings.redis_url, limits.pin_failures_per_caller,
+                          limits.pin_failures_global, ttl)
+    return LocalGuard(limits.pin_failures_per_caller, limits.pin_failures_global, ttl)
 
 
 def make_sink(settings: Settings) -> Sink:

@@ -18,6 +18,7 @@ from app.config import HotlineConfig
 from app.config.model import Line
 from app.contracts import Contract, Tier, normalise_number
 from app.escalation import OnCall, build_chain
+from app.guard import Guard, LocalGuard
 from app.prompts import Prompts, fill
 from app.routing import route, spoken_time
 from app.schedule import on_call
@@ -41,6 +42,7 @@ class CallFlow:
     url_for: UrlFor
     now: datetime
     who: OnCall = on_call
+    guard: Guard = field(default_factory=LocalGuard)
 
     # -- the customer's leg -------------------------------------------------------------
     def incoming(self, params: Params) -> Reply:
@@ -53,8 +55,16 @@ class CallFlow:
             "line": line.id,
         })
         contract = self.config.directory.by_caller(caller)
-        if contract is not None:
+        if self.config.security.blocks(caller):
+            reply = self._reply("reject", [self._event(ev.CALL_REJECTED, sid, "rejected", {
+                "reason": "blocklist"})])
+        elif contract is not None:
             reply = self._identified(sid, params, contract, line, "caller_id")
+        elif not self.guard.pin_allowed(caller):
+            reply = self._voicemail(sid, CallState(version=self.config.version, line=line.id),
+                                    "too many wrong PINs")
+            reply.events.insert(0, self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified", {
+                "reason": "too many wrong PINs", "action": "voicemail"}))
         else:
             reason = "withheld" if caller is None else "unknown number"
             reply = self._ask_pin(line, 1, retry=False)
@@ -72,9 +82,12 @@ class CallFlow:
         logged = self._event(ev.PIN_ATTEMPT, sid, f"pin:{attempt}", {
             "attempt": attempt, "ok": contract is not None, "digits_len": len(digits),
         })
+        caller = normalise_number(params.get("From"), self.config.hotline.default_region)
+        if contract is None:
+            self.guard.pin_failed(caller)
         if contract is not None:
             reply = self._identified(sid, params, contract, line, "pin")
-        elif attempt < self.config.hotline.pin_tries:
+        elif attempt < self.config.hotline.pin_tries and self.guard.pin_allowed(caller):
             reply = self._ask_pin(line, attempt + 1, retry=True)
         else:
             reply = self._unidentified(sid, params, line)
@@ -104,6 +117,7 @@ class CallFlow:
             "outcome": outcome,
         })
         if outcome == ev.CONNECTED or params.get("CallStatus") in FINISHED:
+            self.guard.released(sid)
             reply = self._reply("goodbye", message="")
         else:
             reply = self._dial(sid, params, state.at_step(state.step + 1), announce=True)
@@ -147,6 +161,8 @@ class CallFlow:
             "step": state.step, "person": state.person, "leg_sid": leg,
             "digits": digits, "accepted": accepted,
         })
+        if accepted and state.person:
+            self.guard.engaged(state.person, clip(parent))
         if accepted:
             message = prompts.screen_accepted
         else:
@@ -168,6 +184,7 @@ class CallFlow:
         status = clip(params.get("CallStatus"), 20)
         if status not in FINISHED:
             return []
+        self.guard.released(call_sid(params))
         return [self._event(ev.CALL_ENDED, call_sid(params), "ended", {
             "call_status": status, "duration": to_int(params.get("CallDuration")),
         })]
@@ -230,9 +247,9 @@ class CallFlow:
     def _dial(self, sid: str, params: Params, state: CallState, announce: bool) -> Reply:
         """Ring the person at ``state.step``; skip people no longer configured; then voicemail."""
         events: list[ev.Event] = []
-        while state.person is not None and state.person not in self.config.people:
+        while state.person is not None and (reason := self._unavailable(state.person)):
             events.append(self._event(ev.STEP_SKIPPED, sid, f"skip:{state.step}", {
-                "step": state.step, "reason": f"{state.person} is no longer configured",
+                "step": state.step, "person": state.person, "reason": reason,
             }))
             state = state.at_step(state.step + 1)
         if state.person is None:
@@ -249,6 +266,7 @@ class CallFlow:
             "status_url": self.url_for("voice.leg_status", query),
             "ring_seconds": ring, "number": person.phone,
             "caller_id": params.get("To") or line.numbers[0],
+            "time_limit": self.config.security.max_call_minutes * 60,
         }
         events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{state.step}:started", {
             "step": state.step, "person": person.id, "number": person.phone, "ring_seconds": ring,
@@ -293,6 +311,14 @@ class CallFlow:
         )
 
     # -- helpers --------------------------------------------------------------------------
+    def _unavailable(self, person: str) -> str:
+        """Why ``person`` is not rung now ("" if they are): gone from the file, or busy."""
+        if person not in self.config.people:
+            return f"{person} is no longer configured"
+        if self.config.security.busy_engineers_skipped and self.guard.busy(person):
+            return f"{person} is on another hotline call"
+        return ""
+
     def _prompts(self, line_id: str) -> Prompts:
         return self.config.line(line_id).prompts
 

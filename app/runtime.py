@@ -10,6 +10,7 @@ from typing import Protocol
 
 from app.calls.events import Event
 from app.config import HotlineConfig
+from app.guard import Guard, LocalGuard
 from app.schedule import OverrideIndex, Rotation, on_call_with_overrides
 from app.settings import Settings
 
@@ -40,6 +41,7 @@ class Runtime:
     sink: Sink
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     overrides: Callable[[], OverrideIndex] = field(default=OverrideIndex)
+    guard: Guard = field(default_factory=LocalGuard)
     config_errors: list[str] = field(default_factory=list)
 
     def who(self, rotation: Rotation, at: datetime) -> str | None:

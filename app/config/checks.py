@@ -18,7 +18,7 @@ def cross_check(cfg: ConfigFile) -> Problems:
     return (
         _check_zones(cfg) + _check_numbers(cfg) + _check_references(cfg)
         + _check_reachability(cfg) + _check_prompts(cfg) + check_hours(cfg.business_hours)
-        + _check_hours_references(cfg) + _check_lines(cfg)
+        + _check_hours_references(cfg) + _check_lines(cfg) + _check_blocklist(cfg)
     )
 
 
@@ -167,4 +167,16 @@ def _check_lines(cfg: ConfigFile) -> Problems:
                 problems.append((key, f"{e164} already belongs to {seen[e164]}"))
             else:
                 seen[e164] = key
+    return problems
+
+
+def _check_blocklist(cfg: ConfigFile) -> Problems:
+    problems: Problems = []
+    for i, entry in enumerate(cfg.security.blocklist):
+        digits = "".join(ch for ch in entry if ch.isdigit())
+        if not entry.strip().startswith("+") or not 2 <= len(digits) <= 15 or any(
+            ch not in "+0123456789 -()" for ch in entry
+        ):
+            problems.append((f"security.blocklist[{i}]", f"{entry!r}: write an E.164 number or "
+                             "prefix with its country code, such as '+1900' or '+4915112345678'"))
     return problems

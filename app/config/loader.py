@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from app.config.checks import cross_check
 from app.config.hours import build_office_hours
-from app.config.model import HotlineConfig, HotlineSettings, Line
+from app.config.model import HotlineConfig, HotlineSettings, Line, Security
 from app.config.schema import ID_PATTERN, ConfigFile
 from app.contracts import Contract, Tier, normalise_number
 from app.escalation import BackupRef, Person, Policy
@@ -135,7 +135,15 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
         hotline=hotline, people=people, rotations=rotations, policies=policies,
         contracts=contracts, prompts=Prompts(**parsed.prompts), version=version, source=source,
         lines=lines, business_hours=build_office_hours(parsed.business_hours),
+        security=_security(parsed),
     )
+
+
+def _security(parsed: ConfigFile) -> Security:
+    section = parsed.security
+    prefixes = tuple("+" + "".join(ch for ch in entry if ch.isdigit()) for entry in section.blocklist)
+    return Security(prefixes, section.max_call_minutes, section.pin_failures_per_caller,
+                    section.pin_failures_global, section.busy_engineers_skipped)
 
 
 def parse_backup(text: str) -> BackupRef:

@@ -30,6 +30,18 @@ class HotlineSettings:
 
 
 @dataclass(frozen=True)
+class Security:
+    blocklist: tuple[str, ...] = ()          # E.164 numbers or prefixes ("+1900")
+    max_call_minutes: int = 120
+    pin_failures_per_caller: int = 6         # per hour and caller number
+    pin_failures_global: int = 60            # per 10 minutes, all callers
+    busy_engineers_skipped: bool = True
+
+    def blocks(self, e164: str | None) -> bool:
+        return bool(e164) and any(e164.startswith(prefix) for prefix in self.blocklist)  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
 class OfficeHours:
     """Business hours a business-hours contract is served in, and what happens outside them."""
 
@@ -62,6 +74,7 @@ class HotlineConfig:
     source: str = ""
     lines: Mapping[str, Line] = field(default_factory=dict)
     business_hours: Mapping[str, OfficeHours] = field(default_factory=dict)
+    security: Security = field(default_factory=Security)
     directory: ContractDirectory = field(init=False, compare=False, repr=False)
     _line_by_number: dict[str, Line] = field(init=False, compare=False, repr=False)
 

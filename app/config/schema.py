@@ -46,6 +46,14 @@ class LineSection(Strict):
     prompts: dict[str, str] = {}
 
 
+class SecuritySection(Strict):
+    blocklist: list[str] = []
+    max_call_minutes: int = Field(default=120, ge=5, le=240)
+    pin_failures_per_caller: int = Field(default=6, ge=1, le=1000)
+    pin_failures_global: int = Field(default=60, ge=1, le=100000)
+    busy_engineers_skipped: bool = True
+
+
 class PersonSection(Strict):
     name: str
     phone: str
@@ -85,4 +93,5 @@ class ConfigFile(Strict):
     contracts: dict[str, ContractSection] = {}
     business_hours: dict[str, BusinessHoursSection] = {}
     lines: dict[str, LineSection] = {}
+    security: SecuritySection = SecuritySection()
     prompts: dict[str, str] = {}

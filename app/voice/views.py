@@ -117,7 +117,7 @@ def safe_result() -> Response:
 
 def flow() -> CallFlow:
     rt = runtime()
-    return CallFlow(rt.config, public_url, rt.clock(), rt.who)
+    return CallFlow(rt.config, public_url, rt.clock(), rt.who, rt.guard)
 
 
 def state() -> CallState:
