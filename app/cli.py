@@ -62,6 +62,7 @@ def migrate() -> None:
 
 
 def _register() -> None:
+    from app.commands.fallback import fallback_command
     from app.commands.overrides import override_group
     from app.commands.simulate import simulate_command
     from app.commands.who import who_command
@@ -69,7 +70,7 @@ def _register() -> None:
     from app.storage.cli import calls_command
 
     for command in (run_command, worker_command, calls_command, simulate_command, who_command,
-                    override_group):
+                    override_group, fallback_command):
         main.add_command(command)
 
 

@@ -33,6 +33,12 @@ class Prompts:
         "If your production system is down, press 1 now to reach the engineer on call. "
         "Otherwise, stay on the line to leave a message."
     )
+    fallback_apology: str = (
+        "We are sorry, the {hotline} has a technical problem. Connecting you to a manager."
+    )
+    fallback_message: str = (
+        "We could not connect you. Please call again in a few minutes. Goodbye."
+    )
     goodbye: str = "Goodbye."
     error_apology: str = "We are sorry, something went wrong. Connecting you to a person who can help."
 
