@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import HotlineConfig, load_config
+from app.config import HotlineConfig
+from app.config.reload import ConfigWatcher, load_with_snapshot
 from app.guard import Guard, LocalGuard
 from app.runtime import Runtime, Sink
 from app.settings import Settings
@@ -25,19 +26,28 @@ def create_app(
     overrides: OverrideCache | None = None,
     **flask_config: Any,
 ) -> Flask:
-    """Build the app; an invalid configuration file raises ConfigError and nothing starts."""
+    """Build the app from the environment (or the given parts).
+
+    An invalid configuration file raises ConfigError, unless a last good snapshot exists: then
+    this worker answers with that one and reports the errors (see app.config.reload).
+    """
     settings = settings or Settings.from_env()
-    config = config or load_config(settings.config_path)
+    watcher_needed = config is None
+    errors: list[str] = []
+    if config is None:
+        config, errors = load_with_snapshot(settings.config_path)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
     app.config.update(flask_config)
-    runtime = Runtime(settings, config, sink or make_sink(settings))
+    runtime = Runtime(settings, config, sink or make_sink(settings), config_errors=errors)
     if clock is not None:
         runtime.clock = clock
     cache = overrides or OverrideCache(get_engine(settings.database_url), settings.refresh_seconds)
     cache.start()
     runtime.overrides = lambda: cache.index
     runtime.guard = make_guard(settings, config)
+    if watcher_needed:
+        runtime.watcher = watch(runtime)
     app.extensions["hotline"] = runtime
     if settings.trusted_proxies:
         n = settings.trusted_proxies
@@ -51,6 +61,18 @@ def create_app(
 
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def watch(runtime: Runtime) -> ConfigWatcher:
+    def apply(config: HotlineConfig) -> None:
+        runtime.config = config
+
+    def report(errors: list[str]) -> None:
+        runtime.config_errors = errors
+
+    watcher = ConfigWatcher(runtime.settings.config_path, runtime.config.version, apply, report)
+    watcher.start()
+    return watcher
 
 
 def make_guard(settings: Settings, config: HotlineConfig) -> Guard:

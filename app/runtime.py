@@ -43,6 +43,7 @@ class Runtime:
     overrides: Callable[[], OverrideIndex] = field(default=OverrideIndex)
     guard: Guard = field(default_factory=LocalGuard)
     config_errors: list[str] = field(default_factory=list)
+    watcher: object | None = None
 
     def who(self, rotation: Rotation, at: datetime) -> str | None:
         """Who is on call in ``rotation`` at ``at``, shift swaps applied (from memory)."""
