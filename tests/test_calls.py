@@ -167,3 +167,14 @@ def test_duplicate_callbacks_add_nothing(client, sink) -> None:  # type: ignore[
     summary = summarise(sink.events)
     assert [(a.person, a.status) for a in summary.attempts] == [
         ("dana", "no-answer"), ("alice", "connected")]
+
+
+def test_caller_hangs_up_during_the_conversation(sim, sink) -> None:  # type: ignore[no-untyped-def]
+    result = sim.place_call(ACME, HOTLINE, CallerScript(hangup_after_seconds=100),
+                            {DANA: Answer(press="1", talk_seconds=600)})
+    assert result.connected_to == DANA
+    summary = summarise(sink.events)
+    assert summary.outcome == ev.OUTCOME_CONNECTED
+    attempt = summary.attempts[0]
+    assert (attempt.status, attempt.accept_key) == ("connected", "1")
+    assert 80 <= attempt.talk_seconds <= 95

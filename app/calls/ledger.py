@@ -158,25 +158,34 @@ def _attempt(step: int, log: list[_E], call_over: bool) -> tuple[AttemptSummary,
         final = "canceled"  # the caller hung up while this leg rang; Twilio dropped it
     answered = answered_at is not None or final == "completed"
     accepted_at = _first_at(e for e in screens if e.data.get("digits") == ACCEPT_DIGIT)
+    talk = _int(result.data.get("talk_seconds")) if result else None
+    if result is None and key == ACCEPT_DIGIT and final == "completed" and leg_final:
+        # The caller hung up during the conversation and Twilio sent no Dial action: the
+        # engineer's leg completed after the accept key, so the legs were bridged.
+        screening = _seconds(answered_at, accepted_at) or 0
+        talk = max(0, (_int(leg_final.data.get("duration")) or 0) - round(screening))
     summary = AttemptSummary(
         step=step,
         person=_pick(log, "person"),
         number=_pick(log, "number"),
         leg_sid=(result.data.get("leg_sid") if result else None) or _pick(log, "leg_sid"),
-        status=_status(result, key, answered, final),
+        status=_status(result, key, answered, final, talk),
         accept_key=key,
         ring_seconds=_seconds(ring_start, answered_at or ended_at),
-        talk_seconds=_int(result.data.get("talk_seconds")) if result else None,
+        talk_seconds=talk,
         started_at=ring_start or log[0].at,
         ended_at=ended_at,
     )
     return summary, accepted_at or answered_at or ended_at or log[-1].at
 
 
-def _status(result: _E | None, key: str | None, answered: bool, final: str | None) -> str:
+def _status(result: _E | None, key: str | None, answered: bool, final: str | None,
+            talk: int | None) -> str:
     if result and _truthy(result.data.get("bridged")) and (
         result.data.get("outcome", ev.CONNECTED) == ev.CONNECTED
     ):
+        return ev.CONNECTED
+    if result is None and key == ACCEPT_DIGIT and final == "completed" and talk is not None:
         return ev.CONNECTED
     if key is not None and key != ACCEPT_DIGIT:
         return ev.DECLINED
