@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from app.runtime import MemorySink
 from app.settings import Settings
 from app.storage.overrides import OverrideCache
 
+pytest_plugins = ["tests.databases"]
+
 DATA = Path(__file__).parent / "data"
 TEST_CONFIG = DATA / "hotline.toml"
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -23,6 +27,24 @@ HOTLINE = "+49305550100"
 ACME = "+49301234567"
 ALICE, BOB, DANA = "+4915155500001", "+4915155500002", "+4915155500003"
 ERIN, CAROL = "+4915155500004", "+4915155500009"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start a throwaway PostgreSQL for the session when one can run (required in CI)."""
+    from tests.postgres_server import start_postgres, unavailable_reason
+
+    if os.environ.get("HOTLINE_TEST_POSTGRES_URL") or hasattr(config, "workerinput"):
+        return
+    required = os.environ.get("CI") == "true" or os.environ.get("HOTLINE_REQUIRE_POSTGRES") == "1"
+    reason = unavailable_reason()
+    if reason:
+        if required:
+            raise pytest.UsageError(f"PostgreSQL is required for this run: {reason}")
+        print(f"PostgreSQL tests not collected: {reason}")
+        return
+    url, stop = start_postgres(Path(tempfile.mkdtemp(prefix="hotline-tests-")))
+    os.environ["HOTLINE_TEST_POSTGRES_URL"] = url
+    config.add_cleanup(stop)
 
 
 @pytest.fixture(autouse=True)

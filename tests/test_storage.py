@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 import app.storage
@@ -22,7 +19,6 @@ from app.calls import events as ev
 from app.storage import (
     call_with_attempts,
     default_database_url,
-    dispose_engines,
     get_engine,
     make_engine,
     normalize_url,
@@ -44,11 +40,6 @@ from tests.test_ledger import (
     VOICEMAIL_BOX_THEN_NOBODY,
 )
 
-POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (
-    [pytest.param("postgresql", marks=pytest.mark.postgres)] if POSTGRES_URL else []
-)
-
 
 def for_call(events: list[ev.Event], call_sid: str) -> list[ev.Event]:
     """The same scenario under another CallSid."""
@@ -63,32 +54,6 @@ THREE_CALLS = [
     *for_call(VOICEMAIL_BOX_THEN_NOBODY, SIDS[1]),
     *for_call(BUSY_FAILED_CANCELED, SIDS[2]),
 ]
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database: a SQLite file, or a fresh schema on the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'calls.db'}"
-        dispose_engines()
-        return
-    assert POSTGRES_URL
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    dispose_engines()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture
-def db_url(empty_db: str) -> str:
-    upgrade(empty_db)
-    return empty_db
 
 
 @pytest.fixture
