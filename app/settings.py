@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,16 @@ def demo_secret(name: str, size: int) -> str:
     deployment sets both.
     """
     path = var_dir() / name
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(size))
-    return path.read_text().strip()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:  # this process created it: nobody else can have drawn another value
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(size))
+    for _ in range(100):  # another process may be between creating and writing it
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} stays empty; delete it to draw a new secret")

@@ -1,0 +1,39 @@
+# The README's commands: `make run` and `make test`. Needs only python3 (>= 3.11), its venv
+# module (Debian/Ubuntu: python3-venv) and make. Extra arguments go in ARGS=, e.g.
+#   make test ARGS='-k routing -x'      make run ARGS='--port 8080'
+
+PYTHON ?= python3
+VENV   ?= .venv
+ARGS   ?=
+STAMP  := $(VENV)/.installed
+
+.PHONY: help venv run test lint clean
+
+help:
+	@echo "make run    start the hotline here (web, log workers, Redis, SQLite)"
+	@echo "make test   run the test suite (ARGS='...' is passed to pytest)"
+	@echo "make lint   ruff"
+	@echo "make venv   create $(VENV) and install hotline into it"
+
+venv: $(STAMP)
+
+# Reinstalled only when pyproject.toml changes; `make clean` forces a fresh venv.
+$(STAMP): pyproject.toml
+	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/ensure-venv
+	@touch $@
+
+run: venv
+	$(VENV)/bin/hotline run $(ARGS)
+
+# pytest exits 5 when it ran no tests: a selection that matches nothing must not pass.
+test: venv
+	@$(VENV)/bin/python scripts/check_test_services.py
+	@$(VENV)/bin/python -m pytest -q $(ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests; failing" >&2; exit 1; fi; \
+	exit $$status
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV)
