@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.callparams import FINISHED, Params, call_sid, clip, dial_outcome, digits_of, to_int
+from app.callparams import (
+    FINISHED,
+    Params,
+    call_sid,
+    clip,
+    dial_outcome,
+    digits_of,
+    reported_time,
+    to_int,
+)
 from app.calls import events as ev
 from app.callstate import CallState
 from app.config import HotlineConfig
@@ -174,11 +183,11 @@ class CallFlow:
         parent = clip(params.get("ParentCallSid")) or call_sid(params)
         leg = call_sid(params)
         status = clip(params.get("CallStatus"), 20)
-        return [self._event(ev.LEG_STATUS, parent, f"leg:{leg}:{status}", {
+        return [ev.make_event(ev.LEG_STATUS, parent, f"leg:{leg}:{status}", {
             "step": state.step, "person": state.person, "leg_sid": leg, "status": status,
             "sequence": to_int(params.get("SequenceNumber")),
             "duration": to_int(params.get("CallDuration")),
-        })]
+        }, at=reported_time(params.get("Timestamp"), self.now))]
 
     def call_status(self, params: Params) -> list[ev.Event]:
         status = clip(params.get("CallStatus"), 20)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from app.calls import events as ev
 
@@ -35,3 +37,15 @@ def dial_outcome(status: str, bridged: bool) -> str:
     return {
         "busy": ev.BUSY, "failed": ev.FAILED, "no-answer": ev.NO_ANSWER, "canceled": ev.CANCELED,
     }.get(status, ev.NOT_ACCEPTED)
+
+
+def reported_time(value: str | None, now: datetime, tolerance: timedelta = timedelta(hours=6)) -> datetime:
+    """When Twilio says a leg event happened (its RFC 2822 ``Timestamp``): callbacks can arrive
+    late, so this beats our clock; anything unparsable or implausible falls back to ``now``."""
+    try:
+        moment = parsedate_to_datetime(value or "")
+    except (TypeError, ValueError, IndexError):
+        return now
+    if moment.tzinfo is None or abs(moment - now) > tolerance:
+        return now
+    return moment

@@ -178,3 +178,10 @@ def test_caller_hangs_up_during_the_conversation(sim, sink) -> None:  # type: ig
     attempt = summary.attempts[0]
     assert (attempt.status, attempt.accept_key) == ("connected", "1")
     assert 80 <= attempt.talk_seconds <= 95
+
+
+def test_ring_times_come_from_twilios_timestamps(sim, sink) -> None:  # type: ignore[no-untyped-def]
+    sim.place_call(ACME, HOTLINE, phones={DANA: NoAnswer(), ALICE: Answer(press="1", after_seconds=7)})
+    dana, alice = summarise(sink.events).attempts
+    assert dana.status == "no-answer" and 19 <= dana.ring_seconds <= 24
+    assert alice.status == "connected" and 6 <= alice.ring_seconds <= 11

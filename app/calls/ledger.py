@@ -145,13 +145,14 @@ def _attempt(step: int, log: list[_E], call_over: bool) -> tuple[AttemptSummary,
     legs = [e for e in log if e.type == ev.LEG_STATUS]
     screens = [e for e in log if e.type == ev.SCREEN_RESULT]
     key = _accept_key(screens)
-    ring_start = _first_at(
-        e for e in log if e.type == ev.DIAL_STARTED or e.data.get("status") in _RING_START
+    # Leg callbacks carry Twilio's own timestamps; the dial.started time is ours.
+    ring_start = _first_at(e for e in legs if e.data.get("status") in _RING_START) or _first_at(
+        e for e in log if e.type == ev.DIAL_STARTED
     )
     answered_at = _first_at(e for e in legs if e.data.get("status") in _ANSWERED)
     answered_at = answered_at or _first_at(screens)
     leg_final = _last_of(e for e in legs if e.data.get("status") in _LEG_FINAL)
-    ended_at = result.at if result else (leg_final.at if leg_final else None)
+    ended_at = leg_final.at if leg_final else (result.at if result else None)
     final = result.data.get("dial_status") if result else None
     final = final or (leg_final.data["status"] if leg_final else None)
     if final is None and call_over:
