@@ -228,7 +228,7 @@ def test_calls_command_prints_calls_and_attempts(db_url: str) -> None:
     lines = table.output.splitlines()
     assert lines[0].split()[:3] == ["STARTED", "(UTC)", "CALL"]
     assert sum(SIDS[0] in line or SIDS[1] in line for line in lines) == 2
-    assert any("step 1  p1  +491701  connected  ring 5s  talk 30s  pressed 1" in line
+    assert any("step 1  p1  +491701  connected  ring 4.5s  talk 30s  pressed 1" in line
                for line in lines)
     one = runner.invoke(calls_command, ["--database-url", db_url, "--sid", SIDS[1]])
     assert "voicemail RE1 completed 31s https://r/RE1" in one.output
