@@ -1,4 +1,5 @@
-"""The ``hotline`` command: run, worker, check, who, simulate, calls."""
+"""The ``hotline`` command: run, worker, migrate, check, who, schedule, feeds, override,
+simulate, calls, fallback-twiml."""
 
 from __future__ import annotations
 
@@ -64,13 +65,14 @@ def migrate() -> None:
 def _register() -> None:
     from app.commands.fallback import fallback_command
     from app.commands.overrides import override_group
+    from app.commands.schedule import feeds_command, schedule_command
     from app.commands.simulate import simulate_command
     from app.commands.who import who_command
     from app.runner import run_command, worker_command
     from app.storage.cli import calls_command
 
     for command in (run_command, worker_command, calls_command, simulate_command, who_command,
-                    override_group, fallback_command):
+                    override_group, fallback_command, schedule_command, feeds_command):
         main.add_command(command)
 
 
