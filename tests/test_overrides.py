@@ -102,3 +102,12 @@ def test_unreachable_database_keeps_the_last_known_overrides(database: str) -> N
     assert not cache.refresh()
     assert cache.last_error
     assert cache.index.winner("primary", start.replace(hour=20)).person == "bob"
+
+
+def test_who_tells_whether_a_contract_is_served(database: str) -> None:
+    config = ["--config", str(TEST_CONFIG)]
+    closed = run("who", "--at", "2026-12-05T03:00", "--contract", "globex", *config)
+    assert "Globex (business-hours): closed, opens again on Monday at 09:00" in closed
+    assert "1. Dana (on-call)" in closed
+    served = run("who", "--at", "2026-12-07T10:00", "--contract", "globex", *config)
+    assert "Globex (business-hours): served now" in served

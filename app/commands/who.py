@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from app.escalation import build_chain
+from app.routing import route, spoken_time
 from app.schedule import OverrideIndex, Rotation, on_call, on_call_with_overrides
 
 
@@ -40,8 +41,9 @@ def parse_when(text: str | None, zone: str) -> datetime:
 
 @click.command("who")
 @click.option("--at", "at_text", default=None, help="ISO time (local to the hotline if naive).")
+@click.option("--contract", "contract_id", default=None, help="Contract id: is it served then?")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
-def who_command(at_text: str | None, config_path: Path | None) -> None:
+def who_command(at_text: str | None, contract_id: str | None, config_path: Path | None) -> None:
     """Show who is on call and the escalation chain a call would get."""
     from app.cli import load_or_exit
 
@@ -59,6 +61,17 @@ def who_command(at_text: str | None, config_path: Path | None) -> None:
         name = config.people[person].name if person else "nobody"
         swapped = " (override)" if person != on_call(rotation, at) else ""
         click.echo(f"  rotation {rotation.id}: {name}{swapped}")
+    if contract_id is not None:
+        contract = config.directory.get(contract_id)
+        if contract is None:
+            raise click.BadParameter(f"no contract {contract_id!r}; known: {', '.join(config.contracts)}")
+        decision = route(config, contract, config.default_line, at)
+        if not decision.served:
+            option = " (press 1 reaches the chain below)" if decision.emergency_option else ""
+            click.echo(f"  {contract.name} ({contract.tier.value}): closed, opens again "
+                       f"{spoken_time(decision.opens_at, at)}{option}")
+        else:
+            click.echo(f"  {contract.name} ({contract.tier.value}): served now")
     plan = build_chain(config.policy, config.rotations, at, who)
     for i, step in enumerate(plan.steps, 1):
         person = config.people[step.person]
