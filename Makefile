@@ -25,8 +25,13 @@ $(STAMP): pyproject.toml
 run: venv
 	$(VENV)/bin/hotline run $(ARGS)
 
+# Twilio's Node helper library, the tests' reference for TwiML definitions and signatures.
+NODE_STAMP := tests/node/node_modules/.package-lock.json
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund
+
 # pytest exits 5 when it ran no tests: a selection that matches nothing must not pass.
-test: venv
+test: venv $(NODE_STAMP)
 	@$(VENV)/bin/python scripts/check_test_services.py
 	@$(VENV)/bin/python -m pytest -q $(ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests; failing" >&2; exit 1; fi; \

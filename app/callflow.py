@@ -274,7 +274,7 @@ class CallFlow:
             "screen_url": self.url_for("voice.screen", query),
             "status_url": self.url_for("voice.leg_status", query),
             "ring_seconds": ring, "number": person.phone,
-            "caller_id": params.get("To") or line.numbers[0],
+            "caller_id": dialled if (dialled := params.get("To")) in line.numbers else line.numbers[0],
             "time_limit": self.config.security.max_call_minutes * 60,
         }
         events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{state.step}:started", {

@@ -18,12 +18,18 @@ def call_sid(params: Params) -> str:
 
 
 def clip(value: str | None, limit: int = 64) -> str:
-    return (value or "")[:limit]
+    """At most ``limit`` characters, without control characters (PostgreSQL refuses NUL)."""
+    return "".join(ch for ch in (value or "")[:limit] if ch >= " " and ch != "\x7f")
+
+
+def is_number(text: str, limit: int = 9) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
+    return text.isascii() and text.isdigit() and len(text) < limit
 
 
 def to_int(value: str | None) -> int:
     text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 9 else 0
+    return int(text) if is_number(text) else 0
 
 
 def digits_of(value: str | None, limit: int = 16) -> str:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from app.callparams import is_number
+
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_CHAIN = 12
 
@@ -39,7 +41,7 @@ class CallState:
         line = args.get("l", "")
         chain = tuple(p for p in args.get("ch", "").split(".") if _ID.match(p))[:MAX_CHAIN]
         step_text = args.get("s", "0")
-        step = int(step_text) if step_text.isdigit() and len(step_text) < 3 else 0
+        step = int(step_text) if is_number(step_text, limit=3) else 0
         return cls(
             contract=contract if _ID.match(contract) else "",
             chain=chain,

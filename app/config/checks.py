@@ -173,7 +173,7 @@ def _check_lines(cfg: ConfigFile) -> Problems:
 def _check_blocklist(cfg: ConfigFile) -> Problems:
     problems: Problems = []
     for i, entry in enumerate(cfg.security.blocklist):
-        digits = "".join(ch for ch in entry if ch.isdigit())
+        digits = "".join(ch for ch in entry if ch in "0123456789")
         if not entry.strip().startswith("+") or not 2 <= len(digits) <= 15 or any(
             ch not in "+0123456789 -()" for ch in entry
         ):

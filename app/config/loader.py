@@ -141,7 +141,7 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
 
 def _security(parsed: ConfigFile) -> Security:
     section = parsed.security
-    prefixes = tuple("+" + "".join(ch for ch in entry if ch.isdigit()) for entry in section.blocklist)
+    prefixes = tuple("+" + "".join(ch for ch in entry if ch in "0123456789") for entry in section.blocklist)
     return Security(prefixes, section.max_call_minutes, section.pin_failures_per_caller,
                     section.pin_failures_global, section.busy_engineers_skipped)
 

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app.callflow import CallFlow, Reply
+from app.callparams import is_number
 from app.callstate import CallState
 from app.runtime import Runtime
 from app.twiml import render
@@ -59,7 +60,7 @@ def incoming() -> Response:
 @bp.post("/pin")
 def pin() -> Response:
     attempt = request.args.get("t", "1")
-    tries = int(attempt) if attempt.isdigit() and len(attempt) < 3 else 99
+    tries = int(attempt) if is_number(attempt, limit=3) else 99
     return answer(flow().pin_entered(request.form, tries, state()))
 
 
