@@ -44,6 +44,7 @@ def create_app(
         runtime.clock = clock
     cache = overrides or OverrideCache(get_engine(settings.database_url), settings.refresh_seconds)
     cache.start()
+    app.extensions["hotline_overrides"] = cache
     runtime.overrides = lambda: cache.index
     runtime.guard = make_guard(settings, config)
     if watcher_needed:
@@ -58,6 +59,9 @@ def create_app(
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(feeds.bp)
+    from app import admin
+
+    admin.init_app(app)
     return app
 
 

@@ -63,6 +63,7 @@ def migrate() -> None:
 
 
 def _register() -> None:
+    from app.admin import admin_group
     from app.commands.fallback import fallback_command
     from app.commands.overrides import override_group
     from app.commands.schedule import feeds_command, schedule_command
@@ -72,7 +73,8 @@ def _register() -> None:
     from app.storage.cli import calls_command
 
     for command in (run_command, worker_command, calls_command, simulate_command, who_command,
-                    override_group, fallback_command, schedule_command, feeds_command):
+                    override_group, fallback_command, schedule_command, feeds_command,
+                    admin_group):
         main.add_command(command)
 
 

@@ -4,6 +4,7 @@ Everything here is derived from the append-only ``events`` table: ``calls``, ``a
 ``voicemails`` are rebuilt from a call's events each time one of them arrives.
 """
 
+from app.storage import accounts  # noqa: F401  (the admin console's tables on Base.metadata)
 from app.storage.db import (
     default_database_url,
     dispose_engines,
