@@ -62,6 +62,9 @@ def create_app(
     from app import admin
 
     admin.init_app(app)
+    from app.alerts.views import init_app as init_alerts
+
+    init_alerts(app)
     return app
 
 

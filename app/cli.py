@@ -64,6 +64,7 @@ def migrate() -> None:
 
 def _register() -> None:
     from app.admin import admin_group
+    from app.alerts.cli import alerts_group
     from app.commands.fallback import fallback_command
     from app.commands.overrides import override_group
     from app.commands.schedule import feeds_command, schedule_command
@@ -74,7 +75,7 @@ def _register() -> None:
 
     for command in (run_command, worker_command, calls_command, simulate_command, who_command,
                     override_group, fallback_command, schedule_command, feeds_command,
-                    admin_group):
+                    admin_group, alerts_group):
         main.add_command(command)
 
 

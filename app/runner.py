@@ -22,6 +22,7 @@ from app.embedded_redis import (
     start_embedded_redis,
     supervised_child,
 )
+from app.notify.queueing import NOTIFY_QUEUE
 from app.settings import EVENT_QUEUE, Settings, var_dir
 
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
@@ -84,7 +85,8 @@ def run_command(port: int, web_workers: int, log_workers: int) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
-@click.option("--queue", "queues", multiple=True, default=[EVENT_QUEUE], show_default=True,
+@click.option("--queue", "queues", multiple=True, default=[NOTIFY_QUEUE, EVENT_QUEUE],
+              show_default=True,
               help="Queue to work on (repeatable).")
 def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Write queued call-log events to the database (an RQ worker on REDIS_URL)."""

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.alerts.config import check_alerts
 from app.config.checks import cross_check
 from app.config.hours import build_office_hours
 from app.config.model import HotlineConfig, HotlineSettings, Line, Security
@@ -47,7 +48,7 @@ def parse_config(raw: bytes, source: str = "<config>", yaml_format: bool = False
         parsed = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(source, [_describe(err) for err in exc.errors()]) from exc
-    problems = _check_ids(parsed) + cross_check(parsed)
+    problems = _check_ids(parsed) + cross_check(parsed) + check_alerts(parsed.alerts, parsed)
     if problems:
         raise ConfigError(source, problems)
     return _build(parsed, hashlib.sha256(raw).hexdigest()[:12], source)
@@ -135,7 +136,7 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
         hotline=hotline, people=people, rotations=rotations, policies=policies,
         contracts=contracts, prompts=Prompts(**parsed.prompts), version=version, source=source,
         lines=lines, business_hours=build_office_hours(parsed.business_hours),
-        security=_security(parsed),
+        security=_security(parsed), notifications=parsed.notifications, alerts=parsed.alerts,
     )
 
 

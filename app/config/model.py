@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from app.alerts.config import AlertsSection
 from app.contracts import Contract, ContractDirectory
 from app.escalation import Person, Policy
+from app.notify.config import NotificationsSection
 from app.prompts import Prompts
 from app.schedule import BusinessHours, Rotation
 
@@ -75,6 +77,8 @@ class HotlineConfig:
     lines: Mapping[str, Line] = field(default_factory=dict)
     business_hours: Mapping[str, OfficeHours] = field(default_factory=dict)
     security: Security = field(default_factory=Security)
+    notifications: NotificationsSection = field(default_factory=NotificationsSection)
+    alerts: AlertsSection = field(default_factory=AlertsSection)
     directory: ContractDirectory = field(init=False, compare=False, repr=False)
     _line_by_number: dict[str, Line] = field(init=False, compare=False, repr=False)
 

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.alerts.config import AlertsSection
+from app.notify.config import NotificationsSection
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
@@ -94,4 +97,6 @@ class ConfigFile(Strict):
     business_hours: dict[str, BusinessHoursSection] = {}
     lines: dict[str, LineSection] = {}
     security: SecuritySection = SecuritySection()
+    notifications: NotificationsSection = NotificationsSection()
+    alerts: AlertsSection = AlertsSection()
     prompts: dict[str, str] = {}

@@ -19,6 +19,7 @@ from rq.worker import BaseWorker
 
 from app.eventlog import spool
 from app.eventlog.sink import default_spool_path, replay_spool
+from app.notify.queueing import NOTIFY_QUEUE, queue_reminder_planning
 from app.settings import EVENT_QUEUE
 from app.storage import upgrade
 
@@ -29,7 +30,7 @@ WORKER_CLASSES: dict[str, type[BaseWorker]] = {"simple": SimpleWorker, "fork": W
 
 def run_worker(
     redis_url: str,
-    queues: Sequence[str] = (EVENT_QUEUE,),
+    queues: Sequence[str] = (NOTIFY_QUEUE, EVENT_QUEUE),  # pages and notes before the call log
     burst: bool = False,
     worker_class: str = "simple",
     *,
@@ -48,9 +49,12 @@ def run_worker(
         upgrade()
     path = Path(spool_path) if spool_path else default_spool_path()
     if spool.pending(path):
-        count = replay_spool(path, redis_url, queues[0])
+        count = replay_spool(path, redis_url, EVENT_QUEUE if EVENT_QUEUE in queues else queues[-1])
         log.info("queued %d events from the spool %s", count, path)
+    connection = Redis.from_url(redis_url)
+    if NOTIFY_QUEUE in queues:
+        queue_reminder_planning(connection)  # shift reminders, planned again at every start
     worker = WORKER_CLASSES[worker_class](
-        list(queues), connection=Redis.from_url(redis_url), serializer=JSONSerializer
+        list(queues), connection=connection, serializer=JSONSerializer
     )
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)

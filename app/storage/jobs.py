@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.calls.ledger import CallSummary, parse_at, summarise
+from app.notify.hook import queue_call_notifications
 from app.storage.db import WRITE_LOCK, default_database_url, get_engine
 from app.storage.models import Attempt, Call, EventRecord, Voicemail
 
@@ -29,8 +30,11 @@ def persist_events(events: list[dict[str, Any]]) -> int:
     """RQ job: store ``events`` in the database at ``DATABASE_URL``; returns how many were new.
 
     Idempotent: a second run, or a concurrent one in another worker, leaves the same rows.
+    Then queues the notifications for calls these events end (voicemail, missed), once each.
     """
-    return store_events(get_engine(default_database_url()), events)
+    stored = store_events(get_engine(default_database_url()), events)
+    queue_call_notifications(events)
+    return stored
 
 
 def store_events(engine: Engine, events: Iterable[dict[str, Any]]) -> int:

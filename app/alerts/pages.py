@@ -1,0 +1,93 @@
+"""One page of an alert to one person: what they hear or read, and the URLs Twilio gets (pure).
+
+What the alert call needs (alert, round, step, person, and the words) travels in the URL we
+hand Twilio, which Twilio signs when it requests it: the webhooks answer without the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from app.alerts.models import ACKNOWLEDGED, EXHAUSTED, RESOLVED, SILENT
+from app.notify.delivery import CALL, EMAIL, SMS, Outgoing
+from app.notify.messages import alert_link
+
+CALL_PATH = "/alerts/voice/call"
+KEY_PATH = "/alerts/voice/key"
+STATUS_PATH = "/alerts/voice/status"
+PAGE = "alert"
+
+
+def spoken(origin: str, summary: str) -> str:
+    return f"Alert from {origin}: {summary}. Press 1 to acknowledge, 2 to escalate now."
+
+
+def subject(alert_id: int, round_: int, step: int) -> str:
+    return f"alert:{alert_id}:r{round_}s{step}"
+
+
+def position_query(alert_id: int, round_: int, step: int, person: str) -> dict[str, str]:
+    return {"a": str(alert_id), "r": str(round_), "s": str(step), "p": person}
+
+
+def plan_page(alert: Any, person: Any, base_url: str | None, ring_seconds: int) -> list[Outgoing]:
+    """The page for ``person`` at the alert's position, by the alert's channel.
+
+    A call needs our public URL: without PUBLIC_BASE_URL the page goes by SMS. An e-mail page
+    to someone without an address goes by SMS too.
+    """
+    channel = alert.channel
+    if (channel == CALL and not base_url) or (channel == EMAIL and not person.email):
+        channel = SMS
+    about = subject(alert.id, alert.round, alert.step)
+    if channel == CALL:
+        return [Outgoing(about, PAGE, person.id, CALL, person.phone,
+                         spoken(alert.origin, alert.summary),
+                         _call_data(alert, person.id, str(base_url), ring_seconds))]
+    link = alert_link(base_url, alert.id)
+    text = (f"ALERT {alert.severity} from {alert.origin}: {alert.summary}. "
+            f"Acknowledge: {link}")
+    if channel == EMAIL:
+        return [Outgoing(about, PAGE, person.id, EMAIL, person.email, text + "\n",
+                         {"subject": f"[{alert.severity}] {alert.origin}: {alert.summary}"})]
+    return [Outgoing(about, PAGE, person.id, SMS, person.phone, text)]
+
+
+def _call_data(alert: Any, person: str, base_url: str, ring_seconds: int) -> dict[str, Any]:
+    query = position_query(alert.id, alert.round, alert.step, person)
+    words = {"src": alert.origin[:64], "sum": alert.summary[:300]}
+    return {
+        "url": f"{base_url}{CALL_PATH}?{urlencode({**query, **words})}",
+        "status_callback": f"{base_url}{STATUS_PATH}?{urlencode(query)}",
+        "timeout": ring_seconds,
+        # The call could not even be placed (an invalid number): the next person, right away.
+        "on_failure": {"func": "app.alerts.jobs.escalate_alert",
+                       "args": [alert.id, alert.round, alert.step, "the call failed"],
+                       "job_id": f"alert-{alert.id}-failed-r{alert.round}s{alert.step}"},
+    }
+
+
+def escalation_text(alert: Any, names: Mapping[str, str], repeats: int) -> str:
+    """Where an alert's escalation stands, in a few words (CLI, admin pages)."""
+    def name(pid: str | None) -> str:
+        return names.get(pid or "", pid or "nobody")
+
+    if alert.status == RESOLVED:
+        acked = f", acknowledged by {name(alert.acknowledged_by)}" if alert.acknowledged_by else ""
+        return f"resolved {_when(alert.resolved_at)}{acked}"
+    if alert.status == ACKNOWLEDGED:
+        return f"acknowledged by {name(alert.acknowledged_by)} {_when(alert.acknowledged_at)}"
+    if alert.escalation == SILENT:
+        return "not paged (the policy says none, or nobody is on call)"
+    if alert.escalation == EXHAUSTED:
+        return f"nobody acknowledged; last paged {name(alert.person)}"
+    nxt = f"; next step {_when(alert.next_step_at)}" if alert.next_step_at else ""
+    return (f"paging {name(alert.person)} by {alert.channel} (step {alert.step + 1}/"
+            f"{len(alert.chain)}, round {alert.round + 1}/{repeats + 1}){nxt}")
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""

@@ -1,0 +1,39 @@
+"""The notification queue and how work is put on it: named jobs, queued once (no SQL here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.serializers import JSONSerializer
+
+# Listed before the call log's queue by the worker: a page or a voicemail note goes first.
+NOTIFY_QUEUE = "hotline-notify"
+RESULT_TTL = 24 * 3600  # a finished job's id keeps blocking a duplicate this long
+FAILURE_TTL = 14 * 24 * 3600
+
+
+def enqueue(queue: Queue, func: str, *args: Any, job_id: str, at: datetime | None = None,
+            retry: Retry | None = None, description: str = "") -> bool:
+    """Queue ``func`` (a dotted path) now or ``at``; False if a job with ``job_id`` exists."""
+    options: dict[str, Any] = dict(job_id=job_id, unique=True, retry=retry,
+                                   result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+                                   job_timeout=120, description=description or job_id)
+    try:
+        if at is None:
+            queue.enqueue(func, *args, **options)
+        else:
+            queue.enqueue_at(at, func, *args, **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def queue_reminder_planning(connection: Redis) -> None:
+    """At a worker's start: plan the shift reminders (a job; planning twice changes nothing)."""
+    Queue(NOTIFY_QUEUE, connection=connection, serializer=JSONSerializer).enqueue(
+        "app.notify.jobs.plan_shift_reminders", result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+        description="plan shift reminders")
