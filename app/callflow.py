@@ -206,6 +206,14 @@ class CallFlow:
             "status": status, "duration": to_int(params.get("RecordingDuration")),
         })]
 
+    def transcription(self, params: Params) -> list[ev.Event]:
+        rec = clip(params.get("RecordingSid"))
+        status = clip(params.get("TranscriptionStatus"), 20)
+        text = clip(params.get("TranscriptionText"), 4000) if status == "completed" else ""
+        return [self._event(ev.VOICEMAIL_TRANSCRIBED, call_sid(params), f"transcription:{rec}", {
+            "recording_sid": rec, "status": status, "transcription_text": text,
+        })]
+
     # -- steps ----------------------------------------------------------------------------
     def _identified(self, sid: str, params: Params, contract: Contract, line: Line,
                     method: str) -> Reply:
@@ -314,6 +322,7 @@ class CallFlow:
             prompt=f"{lead} {prompts.voicemail}".strip(),
             action_url=self.url_for("voice.voicemail_done", query),
             status_url=self.url_for("voice.recording_status", query),
+            transcribe_url=self.url_for("voice.transcription", query),
             max_seconds=self.config.hotline.voicemail_max_seconds,
             empty=prompts.voicemail_empty,
             language=self._language(state),

@@ -185,3 +185,24 @@ def test_ring_times_come_from_twilios_timestamps(sim, sink) -> None:  # type: ig
     dana, alice = summarise(sink.events).attempts
     assert dana.status == "no-answer" and 19 <= dana.ring_seconds <= 24
     assert alice.status == "connected" and 6 <= alice.ring_seconds <= 11
+
+
+def test_a_transcription_reaches_the_log(client, sink) -> None:  # type: ignore[no-untyped-def]
+    from app.simulator import compute_signature
+    from tests.conftest import AUTH_TOKEN
+
+    params = {"CallSid": "CA" + "b" * 32, "RecordingSid": "RE" + "c" * 32,
+              "TranscriptionStatus": "completed", "TranscriptionText": "Our shop is down."}
+    url = "http://localhost/voice/transcription?c=acme&ch=&s=0&v=x"
+    headers = {"X-Twilio-Signature": compute_signature(AUTH_TOKEN, url, params)}
+    for _ in range(2):  # Twilio may deliver it twice
+        assert client.post(url, data=params, headers=headers).status_code == 200
+    logged = sink.of_type(ev.VOICEMAIL_TRANSCRIBED)
+    assert {e["key"] for e in logged} == {f"CA{'b' * 32}:transcription:RE{'c' * 32}"}
+    assert logged[0]["data"]["transcription_text"] == "Our shop is down."
+
+
+def test_the_voicemail_asks_twilio_for_a_transcription(sim) -> None:  # type: ignore[no-untyped-def]
+    result = sim.place_call(ACME, HOTLINE, phones={})
+    record = next(r.body for r in result.requests if "<Record" in r.body)
+    assert 'transcribe="true"' in record and "/voice/transcription?" in record

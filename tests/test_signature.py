@@ -14,7 +14,8 @@ PARAMS = {"CallSid": "CA" + "a" * 32, "From": ACME, "To": HOTLINE, "CallStatus":
 VOICE_PATHS = ["/voice", "/voice/pin?t=1", "/voice/dial-result?c=acme&ch=dana&s=0&v=x",
                "/voice/screen?c=acme&ch=dana&s=0", "/voice/screen-result?c=acme&ch=dana&s=0",
                "/voice/leg-status?c=acme&ch=dana&s=0", "/voice/status", "/voice/voicemail-done",
-               "/voice/recording-status", "/voice/safe-result"]
+               "/voice/recording-status", "/voice/safe-result", "/voice/transcription",
+               "/voice/emergency?c=globex&s=0"]
 
 
 @pytest.mark.parametrize("path", VOICE_PATHS)

@@ -26,7 +26,7 @@ STEP = {
 }
 TEXT = "Tom & Jerry's <support> line, \"24/7\"."
 RECORDING = {"prompt": TEXT, "action_url": URL, "max_seconds": 120, "empty": TEXT,
-             "status_url": URL}
+             "status_url": URL, "transcribe_url": URL}
 # Each template with contexts that take every branch it has.
 CONTEXTS: dict[str, list[dict[str, Any]]] = {
     "alert_call": [{"key_url": URL, "lead": TEXT, "prompt": TEXT, "no_input": TEXT},

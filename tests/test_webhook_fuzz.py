@@ -85,6 +85,8 @@ ENDPOINTS = {
     "/voice/leg-status": STATE,
     "/voice/status": {},
     "/voice/recording-status": STATE,
+    "/voice/transcription": STATE,
+    "/voice/emergency": STATE,
     "/voice/safe-result": {},
 }
 

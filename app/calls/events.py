@@ -29,13 +29,14 @@ DIAL_RESULT = "dial.result"              # data: step, person, leg_sid, dial_sta
 VOICEMAIL_STARTED = "voicemail.started"  # data: reason
 VOICEMAIL_RECORDED = "voicemail.recorded"  # data: recording_sid, recording_url, duration, digits
 RECORDING_STATUS = "recording.status"    # data: recording_sid, recording_url, status, duration
+VOICEMAIL_TRANSCRIBED = "voicemail.transcribed"  # data: recording_sid, status, transcription_text
 CALL_ENDED = "call.ended"                # data: call_status, duration
 
 ALL_TYPES = frozenset(
     {
         CALL_STARTED, CALL_IDENTIFIED, CHAIN_CHOSEN, CALL_UNIDENTIFIED, CALL_REJECTED, PIN_ATTEMPT,
         ROUTE_CLOSED, ROUTE_EMERGENCY, STEP_SKIPPED, DIAL_STARTED, LEG_STATUS, SCREEN_RESULT, DIAL_RESULT,
-        VOICEMAIL_STARTED, VOICEMAIL_RECORDED, RECORDING_STATUS, CALL_ENDED,
+        VOICEMAIL_STARTED, VOICEMAIL_RECORDED, RECORDING_STATUS, VOICEMAIL_TRANSCRIBED, CALL_ENDED,
     }
 )
 

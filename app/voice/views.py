@@ -104,6 +104,11 @@ def recording_status() -> Response:
     return logged(flow().recording_status(request.form))
 
 
+@bp.post("/transcription")
+def transcription() -> Response:
+    return logged(flow().transcription(request.form))
+
+
 @bp.post("/safe-result")
 def safe_result() -> Response:
     rt = runtime()
