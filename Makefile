@@ -7,12 +7,13 @@ VENV   ?= .venv
 ARGS   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv run test lint clean
+.PHONY: help venv run test lint bench clean
 
 help:
 	@echo "make run    start the hotline here (web, log workers, Redis, SQLite)"
 	@echo "make test   run the test suite (ARGS='...' is passed to pytest)"
 	@echo "make lint   ruff"
+	@echo "make bench  the benchmarks, one table (ARGS=--quick for a one-minute run)"
 	@echo "make venv   create $(VENV) and install hotline into it"
 
 venv: $(STAMP)
@@ -36,6 +37,9 @@ test: venv $(NODE_STAMP)
 	@$(VENV)/bin/python -m pytest -q $(ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests; failing" >&2; exit 1; fi; \
 	exit $$status
+
+bench: venv
+	$(VENV)/bin/python bench/run.py $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +28,7 @@ class Contract:
     business_hours: str | None = None
 
 
+E164_SHAPE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 WITHHELD_MARKERS = ("anonymous", "unknown", "restricted", "private", "unavailable", "blocked")
 
 
@@ -35,6 +37,8 @@ def normalise_number(raw: str | None, default_region: str) -> str | None:
     text = (raw or "").strip()
     if not text or ":" in text or "@" in text or len(text) > 40:
         return None
+    if E164_SHAPE.match(text):
+        return text  # what Twilio sends for a network caller ID: already E.164
     if text.lower().lstrip("+") in WITHHELD_MARKERS:
         return None
     try:

@@ -1,12 +1,14 @@
-"""The abuse limits and engineer presence shared through Redis, with a bounded wait.
+"""The abuse limits and engineer presence shared through Redis.
 
-Every Redis command here has a 50 ms budget. After one failure the guard answers from its
-in-process :class:`LocalGuard` for a few seconds, so a live call never stalls on Redis: the
-worst case is one call step delayed by the timeout, then none until Redis answers again.
+Presence ("who is on a hotline call") is read from memory on every dial step and synced with
+Redis by a background thread (app.presence). The PIN limits, asked only while an unknown caller
+types a PIN, go to Redis with a 50 ms budget; after one failure the guard answers from its
+in-process :class:`LocalGuard` for a few seconds.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -15,6 +17,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from app.guard import CALLER_WINDOW, GLOBAL_WINDOW, LocalGuard
+from app.presence import Presence
 
 T = TypeVar("T")
 
@@ -22,12 +25,14 @@ T = TypeVar("T")
 class RedisGuard:
     def __init__(self, redis_url: str, per_caller: int, overall: int, engaged_ttl: float,
                  timeout: float = 0.05, retry_after: float = 5.0) -> None:
-        self.redis = Redis.from_url(redis_url, socket_timeout=timeout,
-                                    socket_connect_timeout=timeout, retry_on_timeout=False)
+        self.redis_url, self.timeout = redis_url, timeout
+        self._client: Redis | None = None
+        self._client_pid = 0
         self.local = LocalGuard(per_caller, overall, engaged_ttl)
         self.per_caller, self.overall, self.engaged_ttl = per_caller, overall, int(engaged_ttl)
         self.retry_after = retry_after
         self._down_until = 0.0
+        self.presence = Presence(redis_url, int(engaged_ttl))
 
     def pin_allowed(self, caller: str | None) -> bool:
         def ask() -> bool:
@@ -55,30 +60,32 @@ class RedisGuard:
 
     def engaged(self, person: str, call_sid: str) -> None:
         self.local.engaged(person, call_sid)
-
-        def mark() -> None:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.set(f"hotline:busy:{person}", call_sid, ex=self.engaged_ttl)
-            pipe.set(f"hotline:call:{call_sid}", person, ex=self.engaged_ttl)
-            pipe.execute()
-        self._attempt(mark, lambda: None)
+        self.presence.write(("engaged", person, call_sid))
 
     def released(self, call_sid: str) -> None:
         self.local.released(call_sid)
-
-        def clear() -> None:
-            person = self.redis.get(f"hotline:call:{call_sid}")
-            if person is None:
-                return
-            key = f"hotline:busy:{person.decode()}"
-            if self.redis.get(key) == call_sid.encode():
-                self.redis.delete(key)
-            self.redis.delete(f"hotline:call:{call_sid}")
-        self._attempt(clear, lambda: None)
+        self.presence.write(("released", "", call_sid))
 
     def busy(self, person: str) -> bool:
-        return self._attempt(lambda: bool(self.redis.exists(f"hotline:busy:{person}")),
-                             lambda: self.local.busy(person))
+        """From memory: this process's own calls and the last snapshot of everybody's."""
+        return self.local.busy(person) or self.presence.busy(person)
+
+    @property
+    def redis(self) -> Redis:
+        """This process's one connection, opened on first use.
+
+        One dedicated connection instead of a pool: a pool checks each connection for unread
+        data before lending it out (three more system calls around every command, which cost
+        more than the command itself on a busy machine). A forked child opens its own.
+        """
+        if self._client is None or self._client_pid != os.getpid():
+            self._client_pid = os.getpid()
+            self._client = None
+            self._client = Redis.from_url(
+                self.redis_url, socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout, retry_on_timeout=False,
+                single_connection_client=True)
+        return self._client
 
     def _bucket(self, who: str, window: float) -> str:
         return f"hotline:pin:{who}:{int(time.time() // window)}"

@@ -20,6 +20,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the code and change only with a deploy, which restarts the
+        # workers: without this, every render stats each template file, in the call's path.
+        auto_reload=False,
     )
 
 

@@ -129,9 +129,23 @@ def test_limits_are_shared_through_redis_and_safe_without_it(settings, redis_ser
     blocked = web_b.place_call("+4940111222", HOTLINE, CallerScript(digits=["4711#"]))
     assert blocked.dialed == [] and not any("PIN" in t for t in blocked.caller_heard)
     guards[0].engaged("dana", "CA" + "e" * 32)
-    assert guards[1].busy("dana")
+    deadline = time.monotonic() + 3
+    while not guards[1].busy("dana"):  # the other process sees it at its next sync
+        assert time.monotonic() < deadline, "the engagement never reached the other process"
+        time.sleep(0.05)
+    guards[0].released("CA" + "e" * 32)
+    while guards[1].busy("dana"):
+        assert time.monotonic() < deadline + 3, "the release never reached the other process"
+        time.sleep(0.05)
+    guards[0].engaged("dana", "CA" + "e" * 32)
 
+    while not guards[1].busy("dana"):
+        assert time.monotonic() < deadline + 6
+        time.sleep(0.05)
     redis_server.stop()
+    while guards[1].busy("dana"):  # the snapshot is dropped at the first failed sync
+        assert time.monotonic() < deadline + 9, "a stale engagement outlived Redis"
+        time.sleep(0.05)
     started = time.perf_counter()
     result = web_b.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
     elapsed = time.perf_counter() - started

@@ -2,7 +2,9 @@
 
 ``EventSink.emit`` appends to an in-process buffer and returns: no step of a live call waits on
 Redis or the database. A daemon thread, started on first use in each process (so after
-gunicorn's fork), drains the buffer in batches, one RQ job per batch. When Redis cannot be
+gunicorn's fork), drains the buffer in batches, one RQ job per batch and at most one job per
+``linger`` seconds: a lone event leaves at once, a storm's events share few jobs (each job
+costs the web process and the log worker far more than the events in it). When Redis cannot be
 reached the batch goes to the spool file; the thread probes Redis with backoff and replays the
 spool once it answers.
 """
@@ -42,7 +44,7 @@ class EventSink:
         spool_path: str | Path | None = None,
         *,
         batch_size: int = 200,
-        linger: float = 0.01,
+        linger: float = 0.2,
         max_backoff: float = 30.0,
     ) -> None:
         self.redis_url = redis_url
@@ -65,6 +67,7 @@ class EventSink:
         self._queue: Queue | None = None
         self._backoff = 0.0
         self._next_probe = 0.0  # while Redis is away: when to try it again
+        self._taken_at = -self.linger  # when the last batch left the buffer
 
     def emit(self, events: list[Event]) -> None:
         """Take the events for logging and return at once."""
@@ -121,11 +124,13 @@ class EventSink:
                 self._arrived.wait(wait)
             if not self._buffer:
                 return []
-        if self.linger:
-            time.sleep(self.linger)  # let the rest of a burst join this batch
+        pause = self._taken_at + self.linger - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)  # the rest of a burst joins this batch
         with self._lock:
             count = min(len(self._buffer), self.batch_size)
             self._in_flight = count
+            self._taken_at = time.monotonic()
             return [self._buffer.popleft() for _ in range(count)]
 
     def _ship(self, batch: list[Event]) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 from werkzeug.wrappers import Request
 
 
@@ -28,4 +28,13 @@ def is_genuine(
     """True when ``signature`` matches for any token (a second token allows rotation)."""
     if not signature:
         return False
-    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)
+    parsed = urlparse(url)
+    # The URL as requested first: that is the one Twilio signed unless a port was added or
+    # dropped on the way, which RequestValidator.validate always computes as well.
+    candidates = dict.fromkeys((url, remove_port(parsed), add_port(parsed)))
+    for token in tokens:
+        validator = RequestValidator(token)
+        if any(compare(validator.compute_signature(candidate, params), signature)
+               for candidate in candidates):
+            return True
+    return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
@@ -132,8 +133,18 @@ def state() -> CallState:
 
 def public_url(endpoint: str, query: Mapping[str, str]) -> str:
     base = runtime().settings.public_base_url or request.host_url.rstrip("/")
-    path = url_for(endpoint)
+    path = route_path(endpoint)
     return f"{base}{path}?{urlencode(query)}" if query else f"{base}{path}"
+
+
+@lru_cache(maxsize=64)
+def _route_path(app_id: int, script_root: str, endpoint: str) -> str:
+    return url_for(endpoint)
+
+
+def route_path(endpoint: str) -> str:
+    """The path of a parameterless route; url_for once per route and app, not per request."""
+    return _route_path(id(current_app._get_current_object()), request.script_root, endpoint)  # type: ignore[attr-defined]
 
 
 def answer(reply: Reply) -> Response:

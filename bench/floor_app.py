@@ -1,0 +1,28 @@
+"""The floor: a bare Flask app that reads the form and answers a constant TwiML document."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+TWIML = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Say language="en-US">'
+         "Connecting you now.</Say><Dial timeout=\"20\"><Number>+4915155500001</Number>"
+         "</Dial></Response>\n")
+
+
+def create_floor_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.post("/voice")
+    @app.post("/voice/<path:step>")
+    def constant(step: str = "") -> Response:
+        request.form.get("CallSid")  # parse the form as a real webhook must
+        return Response(TWIML, status=200, mimetype="text/xml")
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    return app
+
+
+application = create_floor_app()

@@ -1,0 +1,105 @@
+"""Benchmark 1: the incoming-call and dial-result webhooks against a bare Flask floor.
+
+Both servers run under gunicorn with app/gunicorn_conf.py (2 sync workers) and take turns under
+the same load generator at the same concurrency; each figure is the median of the rounds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from app.callstate import CallState
+from app.config import load_config
+from app.escalation import build_chain
+from bench.loadgen import LoadResult, Signed, run_load, sign_all
+from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, Server, Workspace, start_gunicorn
+
+ACCOUNT = "AC" + "b" * 32
+
+
+def call_params(call_sid: str, status: str = "ringing") -> dict[str, str]:
+    """What Twilio posts for an inbound call (the full set, geography included)."""
+    return {
+        "AccountSid": ACCOUNT, "ApiVersion": "2010-04-01", "CallSid": call_sid,
+        "CallStatus": status, "Direction": "inbound", "From": ACME, "Caller": ACME,
+        "To": HOTLINE, "Called": HOTLINE, "FromCity": "BERLIN", "FromState": "", "FromZip": "",
+        "FromCountry": "DE", "CallerCity": "BERLIN", "CallerState": "", "CallerZip": "",
+        "CallerCountry": "DE", "ToCity": "", "ToState": "", "ToZip": "", "ToCountry": "DE",
+        "CalledCity": "", "CalledState": "", "CalledZip": "", "CalledCountry": "DE",
+        "StirVerstat": "TN-Validation-Passed-A", "CallToken": secrets.token_hex(64),
+    }
+
+
+def incoming_forms(count: int) -> list[tuple[str, dict[str, str]]]:
+    return [("/voice", call_params("CA" + secrets.token_hex(16))) for _ in range(count)]
+
+
+def dial_result_forms(count: int) -> list[tuple[str, dict[str, str]]]:
+    """The first engineer did not answer: the app logs it and dials the next step."""
+    config = load_config(DEMO_CONFIG)
+    plan = build_chain(config.policy, config.rotations, datetime.now(UTC))
+    query = urlencode(CallState("acme", plan.people, 0, config.version).to_query())
+    forms = []
+    for _ in range(count):
+        params = call_params("CA" + secrets.token_hex(16), "in-progress")
+        params.update(DialCallStatus="no-answer", DialCallSid="CA" + secrets.token_hex(16),
+                      DialCallDuration="0", DialBridged="false")
+        forms.append((f"/voice/dial-result?{query}", params))
+    return forms
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    app: LoadResult
+    floor: LoadResult
+
+    @property
+    def throughput_ratio(self) -> float:
+        return self.app.rps / self.floor.rps if self.floor.rps else 0.0
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.app.p99_ms / self.floor.p99_ms if self.floor.p99_ms else 0.0
+
+
+def median_result(results: list[LoadResult]) -> LoadResult:
+    """Per-figure medians of several rounds (errors are summed: any error counts)."""
+    return LoadResult(
+        requests=int(statistics.median(r.requests for r in results)),
+        seconds=statistics.median(r.seconds for r in results),
+        errors=sum(r.errors for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        max_ms=max(r.max_ms for r in results),
+    )
+
+
+def start_pair(space: Workspace) -> tuple[Server, Server]:
+    """The hotline and the floor, both under gunicorn with the production settings."""
+    app = start_gunicorn(space, "hotline-web", "app.wsgi:application")
+    floor = start_gunicorn(space, "floor-web", "bench.floor_app:application")
+    return app, floor
+
+
+def compare(app: Server, floor: Server, concurrency: int, seconds: float, rounds: int,
+            tool: str, distinct: int = 2000) -> list[Comparison]:
+    """Rounds of floor, incoming, dial-result (interleaved, so drift hits all alike)."""
+    kinds = {"incoming call": incoming_forms(distinct), "dial result": dial_result_forms(distinct)}
+    signed: dict[str, tuple[list[Signed], list[Signed]]] = {
+        name: (sign_all(app.base, AUTH_TOKEN, forms), sign_all(floor.base, AUTH_TOKEN, forms))
+        for name, forms in kinds.items()
+    }
+    runs: dict[tuple[str, str], list[LoadResult]] = {}
+    for _ in range(rounds):
+        for name, (for_app, for_floor) in signed.items():
+            runs.setdefault((name, "floor"), []).append(
+                run_load(floor.base, for_floor, concurrency, seconds, tool))
+            runs.setdefault((name, "app"), []).append(
+                run_load(app.base, for_app, concurrency, seconds, tool))
+    return [Comparison(name, median_result(runs[(name, "app")]), median_result(runs[(name, "floor")]))
+            for name in kinds]

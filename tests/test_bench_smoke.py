@@ -1,0 +1,39 @@
+"""The benchmark harness in its smallest mode: every section runs and reports, nothing fails.
+
+No timing is asserted: the figures of a run this small mean nothing. What counts is that
+`python bench/run.py` still works end to end: servers start, the load, the storm, the log
+workers and the scale measurements all produce their rows, and no request or call failed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.run import SECTIONS, render, run_all
+
+pytestmark = pytest.mark.stack
+
+
+def test_the_smallest_benchmark_run_reports_every_section_without_errors() -> None:
+    report = run_all("smoke", SECTIONS, tool="python")
+
+    sections = {row.section for row in report.rows}
+    assert sections == {"webhook", "storm", "memory", "log", "scale"}
+    assert report.errors == 0, [(r.name, r.errors) for r in report.rows if r.errors]
+
+    names = [row.name for row in report.rows]
+    assert sum("throughput" in n for n in names) == 2  # incoming call and dial result
+    assert any("log drained" in n for n in names)
+    drained = next(r for r in report.rows if "log drained" in r.name)
+    assert drained.ok is True, drained.measured  # every simulated call stored as it happened
+    storm = next(r for r in report.rows if r.section == "storm" and "calls over" in r.name)
+    assert storm.errors == 0 and storm.measured.startswith("p50")
+    assert sum(r.section == "memory" for r in report.rows) == 4  # 2 web workers, 2 log workers
+    log_rows = [r for r in report.rows if r.section == "log" and r.measured.endswith("events/s")]
+    assert len(log_rows) == 4
+    assert all(float(r.measured.split()[0]) > 0 for r in log_rows)
+    assert len([r for r in report.rows if r.section == "scale"]) == 5
+
+    table = render(report)
+    assert table.count("\n| ") == len(report.rows) + 1  # a header and one line per row
+    assert "nproc" in table and "load generator: python" in table
