@@ -24,10 +24,11 @@ EXEMPT_ENDPOINTS = {"static", "admin.static", "admin.login"}
 
 
 def exempt(rule: Rule) -> bool:
-    """Twilio's webhooks (signed), the health check, static files and calendar feeds (tokens)."""
+    """Twilio's webhooks (signed), the health check, static files, calendar feeds (tokens) and
+    the alert receivers (bearer token; their Twilio webhooks are signed)."""
     path = rule.rule
     return (path.startswith("/voice") or path == "/healthz" or path.startswith("/calendar/")
-            or rule.endpoint in EXEMPT_ENDPOINTS)
+            or path.startswith("/alerts/") or rule.endpoint in EXEMPT_ENDPOINTS)
 
 
 def requests_of(app: Flask, methods: tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
@@ -67,7 +68,7 @@ def test_every_route_but_the_public_ones_needs_a_login(console: Flask) -> None:
 
 def test_the_exempt_routes_are_only_webhooks_health_static_and_feeds(console: Flask) -> None:
     public = {url.split("/")[1] for _m, url, endpoint in requests_of(console) if not endpoint}
-    assert public <= {"voice", "healthz", "static", "calendar", "admin"}
+    assert public <= {"voice", "healthz", "static", "calendar", "admin", "alerts"}
     admin_public = {e for e in EXEMPT_ENDPOINTS if e.startswith("admin.")}
     assert admin_public == {"admin.static", "admin.login"}
 
