@@ -37,7 +37,7 @@ def secure_cookies(env: Mapping[str, str], settings: Settings) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the console and the API, session cookie rules and CSRF protection."""
-    from app.admin import api, auth, calls, oncall, overview, recordings  # noqa: F401 (routes)
+    from app.admin import alerts, api, auth, calls, oncall, overview, recordings  # noqa: F401 (routes)
     from app.admin.web import bp, close_db
 
     runtime = app.extensions["hotline"]
