@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -111,3 +111,16 @@ def test_who_tells_whether_a_contract_is_served(database: str) -> None:
     assert "1. Dana (on-call)" in closed
     served = run("who", "--at", "2026-12-07T10:00", "--contract", "globex", *config)
     assert "Globex (business-hours): served now" in served
+
+
+def test_the_cache_keeps_recent_overrides_only(database: str) -> None:
+    engine = get_engine(database)
+    now = datetime.now(BERLIN)
+    old_start = now.replace(year=now.year - 3)
+    with Session(engine) as session, session.begin():
+        add_override(session, "primary", "bob", old_start, old_start + timedelta(hours=2))
+        add_override(session, "primary", "alice", now, now.replace(year=now.year + 1))
+    cache = OverrideCache(engine)
+    assert cache.refresh()
+    assert len(cache.index) == 1, "a three-year-old swap is not loaded on every refresh"
+    assert cache.index.winner("primary", now).person == "alice"

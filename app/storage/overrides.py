@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,11 +51,17 @@ def as_domain(row: OverrideRow) -> Override:
     return Override(str(row.id), row.rotation_id, row.person, row.start_at, row.end_at)
 
 
-def load_index(engine: Engine) -> OverrideIndex:
-    """Every override, in creation order (a later one wins where two overlap)."""
+KEEP_PAST = timedelta(days=60)  # the calendar feeds look 30 days back
+
+
+def load_index(engine: Engine, since: datetime | None = None) -> OverrideIndex:
+    """The overrides that end after ``since`` (all if None), in creation order: a later one
+    wins where two overlap."""
+    query = select(OverrideRow).order_by(OverrideRow.id)
+    if since is not None:
+        query = query.where(OverrideRow.end_at > since)
     with Session(engine) as session:
-        rows = session.scalars(select(OverrideRow).order_by(OverrideRow.id))
-        return OverrideIndex(as_domain(row) for row in rows)
+        return OverrideIndex(as_domain(row) for row in session.scalars(query))
 
 
 class OverrideCache:
@@ -75,7 +81,7 @@ class OverrideCache:
         if self.engine is None:
             return False
         try:
-            self.index = load_index(self.engine)
+            self.index = load_index(self.engine, datetime.now(UTC) - KEEP_PAST)
         except SQLAlchemyError as exc:
             self.last_error = str(exc).splitlines()[0]
             log.warning("overrides not refreshed, keeping the last known ones: %s", self.last_error)
