@@ -183,6 +183,8 @@ class CallFlow:
         parent = clip(params.get("ParentCallSid")) or call_sid(params)
         leg = call_sid(params)
         status = clip(params.get("CallStatus"), 20)
+        if status in FINISHED:  # the engineer's leg is over, whatever became of the caller's
+            self.guard.released(parent)
         return [ev.make_event(ev.LEG_STATUS, parent, f"leg:{leg}:{status}", {
             "step": state.step, "person": state.person, "leg_sid": leg, "status": status,
             "sequence": to_int(params.get("SequenceNumber")),

@@ -59,16 +59,14 @@ class RedisGuard:
         self._attempt(count, lambda: None)
 
     def engaged(self, person: str, call_sid: str) -> None:
-        self.local.engaged(person, call_sid)
         self.presence.write(("engaged", person, call_sid))
 
     def released(self, call_sid: str) -> None:
-        self.local.released(call_sid)
         self.presence.write(("released", "", call_sid))
 
     def busy(self, person: str) -> bool:
-        """From memory: this process's own calls and the last snapshot of everybody's."""
-        return self.local.busy(person) or self.presence.busy(person)
+        """From memory: the last snapshot of everybody's calls, this process's news applied."""
+        return self.presence.busy(person)
 
     @property
     def redis(self) -> Redis:

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 BUSY = "hotline:busy"  # hash: person -> "<call sid> <expiry, epoch seconds>"
+ENDED = "hotline:ended:"  # + call sid: that call is over, whatever order the news came in
 Write = tuple[str, str, str]  # ("engaged" | "released", person, call sid)
 
 
@@ -38,8 +39,11 @@ class Presence:
 
     def write(self, change: Write) -> None:
         self._ensure_thread()
-        if change[0] == "released":  # this process knows at once; others at the next sync
-            self._snapshot = {p: e for p, e in self._snapshot.items() if e[0] != change[2]}
+        kind, person, sid = change  # this process knows at once; the others at their next sync
+        if kind == "released":
+            self._snapshot = {p: e for p, e in self._snapshot.items() if e[0] != sid}
+        else:
+            self._snapshot = {**self._snapshot, person: (sid, time.time() + self.ttl)}
         with self._wake:
             self._writes.append(change)
             self._wake.notify()
@@ -54,17 +58,20 @@ class Presence:
             else:
                 self._release(client, sid)
             self._writes.popleft()
+        entries = {p.decode(): raw.decode().partition(" ") for p, raw in client.hgetall(BUSY).items()}
+        # A call may end in one process before another has recorded that it was accepted.
+        ended = client.mget([ENDED + sid for sid, _, _ in entries.values()]) if entries else []
         snapshot: dict[str, tuple[str, float]] = {}
         now = time.time()
-        for raw_person, raw in client.hgetall(BUSY).items():
-            sid, _, expiry = raw.decode().partition(" ")
-            if float(expiry or 0) > now:
-                snapshot[raw_person.decode()] = (sid, float(expiry))
+        for (person, (sid, _, expiry)), gone in zip(entries.items(), ended, strict=True):
+            if gone is None and float(expiry or 0) > now:
+                snapshot[person] = (sid, float(expiry))
             else:
-                client.hdel(BUSY, raw_person)
+                client.hdel(BUSY, person)
         self._snapshot = snapshot
 
     def _release(self, client: Redis, sid: str) -> None:
+        client.set(ENDED + sid, 1, ex=self.ttl)
         person = client.get(f"hotline:call:{sid}")
         if person is None:
             return

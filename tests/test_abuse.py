@@ -137,7 +137,7 @@ def test_limits_are_shared_through_redis_and_safe_without_it(settings, redis_ser
     while guards[1].busy("dana"):
         assert time.monotonic() < deadline + 3, "the release never reached the other process"
         time.sleep(0.05)
-    guards[0].engaged("dana", "CA" + "e" * 32)
+    guards[0].engaged("dana", "CA" + "d" * 32)  # dana takes another call
 
     while not guards[1].busy("dana"):
         assert time.monotonic() < deadline + 6

@@ -222,3 +222,12 @@ def test_any_order_and_duplicates_give_one_summary(
 ) -> None:
     expected = summarise(VOICEMAIL_BOX_THEN_NOBODY)
     assert summarise(events + [events[i % len(events)] for i in dupes]) == expected
+
+
+def test_a_dial_the_caller_never_heard_is_no_attempt() -> None:
+    started = e(ev.DIAL_STARTED, "dial:9:started", 50, step=9, person="px", number="+4917099")
+    ended = e(ev.CALL_ENDED, "ended", 51, call_status="completed", duration=51)
+    summary = summarise([*VOICEMAIL_BOX_THEN_NOBODY[:3], started, ended])
+    assert 9 not in [a.step for a in summary.attempts]
+    in_progress = summarise([*VOICEMAIL_BOX_THEN_NOBODY[:3], started])
+    assert [a.status for a in in_progress.attempts if a.step == 9] == ["ringing"]

@@ -87,7 +87,8 @@ def summarise(events: Iterable[ev.Event]) -> CallSummary:
     identified = _last(log, ev.CALL_IDENTIFIED)
     ended = _last(log, ev.CALL_ENDED)
     call_start = started.at if started else log[0].at
-    attempts = [_attempt(step, evs, ended is not None) for step, evs in _by_step(log).items()]
+    attempts = [_attempt(step, evs, ended is not None) for step, evs in _by_step(log).items()
+                if ended is None or not _never_rang(evs)]
     connected = next((a for a in attempts if a[0].status == ev.CONNECTED), None)
     start_data = started.data if started else {}
     id_data = identified.data if identified else {}
@@ -119,6 +120,11 @@ def _outcome(log: list[_E], connected: bool, ended: bool) -> str | None:
 
 
 _LEG_TYPES = (ev.DIAL_STARTED, ev.LEG_STATUS, ev.SCREEN_RESULT, ev.DIAL_RESULT)
+
+
+def _never_rang(log: list[_E]) -> bool:
+    """Only our dial.started: the caller left before Twilio ran that <Dial>, so nobody rang."""
+    return all(e.type == ev.DIAL_STARTED for e in log)
 
 
 def _by_step(log: list[_E]) -> dict[int, list[_E]]:
