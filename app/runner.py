@@ -85,11 +85,15 @@ def run_command(port: int, web_workers: int, log_workers: int) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
-@click.option("--queue", "queues", multiple=True, default=[NOTIFY_QUEUE, EVENT_QUEUE],
-              show_default=True,
-              help="Queue to work on (repeatable).")
+@click.option("--queue", "queues", multiple=True, default=[EVENT_QUEUE], show_default=True,
+              help=f"Queue to work on: {EVENT_QUEUE} (the call log) or {NOTIFY_QUEUE} "
+                   "(notifications, alert calls, reminders).")
 def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
-    """Write queued call-log events to the database (an RQ worker on REDIS_URL)."""
+    """An RQ worker on REDIS_URL: by default it writes the call log to the database.
+
+    One queue per worker: RQ hands a single-queue worker its job through an intermediate list,
+    so a worker killed at that instant loses nothing; with several queues it cannot.
+    """
     url = os.environ.get("REDIS_URL")
     if not url:
         raise click.UsageError(
@@ -127,6 +131,8 @@ def run_stack(port: int, web_workers: int, log_workers: int) -> int:
         children.append(_spawn("web", gunicorn_argv(port, web_workers), env))
         for i in range(1, log_workers + 1):
             children.append(_spawn(f"log worker {i}", [*hotline_argv(), "worker"], env))
+        children.append(_spawn("notify worker", [*hotline_argv(), "worker", "--queue",
+                                                 NOTIFY_QUEUE], env))
         trap.abort_start = False
         if trap.received:
             return 0

@@ -134,7 +134,7 @@ def test_a_job_is_json_with_its_id_retry_and_ttl(redis_server: RedisServer, spoo
     assert job.id == batch_job_id(events) == batch_job_id(list(reversed(events)))
     assert job.func_name == PERSIST_JOB and job.func is persist_events
     assert list(job.args) == [events]
-    assert (job.retries_left, job.retry_intervals) == (10, [2, 10, 30, 60, 120, 300])
+    assert (job.retries_left, job.retry_intervals) == (10, [2, 2, 2, 2, 2, 60, 120, 300, 600, 900])
     assert job.result_ttl == 60
     raw = queue.connection.hget(job.key, "data")
     assert isinstance(raw, bytes)

@@ -20,7 +20,9 @@ Event = dict[str, Any]
 PERSIST_JOB = "app.storage.jobs.persist_events"
 # A database that is down gets about half an hour before a job lands in the failed registry,
 # where `rq requeue` (or a replay of the same batch) brings it back.
-DB_RETRY = Retry(max=10, interval=[2, 10, 30, 60, 120, 300])
+# Five quick retries for a passing glitch, then backing off: about half an hour of database
+# downtime in all. One interval per retry: RQ reads a shorter list from its end.
+DB_RETRY = Retry(max=10, interval=[2, 2, 2, 2, 2, 60, 120, 300, 600, 900])
 RESULT_TTL = 60
 FAILURE_TTL = 14 * 24 * 3600
 JOB_TIMEOUT = 120

@@ -9,10 +9,13 @@ Jobs and results travel as JSON, never pickle.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker
@@ -30,7 +33,7 @@ WORKER_CLASSES: dict[str, type[BaseWorker]] = {"simple": SimpleWorker, "fork": W
 
 def run_worker(
     redis_url: str,
-    queues: Sequence[str] = (NOTIFY_QUEUE, EVENT_QUEUE),  # pages and notes before the call log
+    queues: Sequence[str] = (EVENT_QUEUE,),
     burst: bool = False,
     worker_class: str = "simple",
     *,
@@ -54,7 +57,17 @@ def run_worker(
     connection = Redis.from_url(redis_url)
     if NOTIFY_QUEUE in queues:
         queue_reminder_planning(connection)  # shift reminders, planned again at every start
-    worker = WORKER_CLASSES[worker_class](
-        list(queues), connection=connection, serializer=JSONSerializer
-    )
-    return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
+    pause = 1.0
+    while True:
+        try:
+            worker = WORKER_CLASSES[worker_class](
+                list(queues), connection=connection, serializer=JSONSerializer
+            )
+            return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if burst:
+                raise
+            # Redis went away: wait for it rather than exit (the web tier spools meanwhile).
+            log.warning("Redis unreachable (%s); working again in %.0f s", exc, pause)
+            time.sleep(pause)
+            pause = min(30.0, pause * 2)
