@@ -40,8 +40,8 @@ from app.storage import dispose_engines, get_engine, upgrade
 from app.storage.overrides import OverrideCache
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DANA, HOTLINE, NOW
 from tests.fake_twilio_api import FakeTwilioApi
-from tests.redis_server import RedisServer, free_port
 from tests.notify_support import services, work
+from tests.redis_server import RedisServer, free_port
 
 TOKEN = "am-bearer-token"
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -44,9 +44,9 @@ from tests.conftest import (
     TEST_CONFIG,
 )
 from tests.fake_twilio_api import FakeTwilioApi
+from tests.notify_support import BASE_URL, make_due, rows, scheduled, services, work
 from tests.redis_server import RedisServer
 from tests.test_alerts_policy import ALERTMANAGER_BODY
-from tests.notify_support import BASE_URL, make_due, rows, scheduled, services, work
 
 TOKEN = "s3cret-alert-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -19,8 +19,8 @@ from app.notify import ledger
 from app.notify.delivery import SMS, Outgoing
 from app.storage import get_engine, upgrade
 from tests.conftest import BOB, DANA, NOW
-from tests.redis_server import RedisServer
 from tests.notify_support import services
+from tests.redis_server import RedisServer
 
 OPENING = Opening("critical", "call", "default", ("dana", "alice"), "active")
 FIRING = parse_generic({"key": "db1-disk", "summary": "Disk almost full"})

@@ -28,7 +28,6 @@ from app.notify.twilio_api import TwilioApi, make_client
 from app.storage import dispose_engines, get_engine, upgrade
 from tests.conftest import ACCOUNT_SID, ALICE, AUTH_TOKEN, BOB, DANA, ERIN, TEST_CONFIG
 from tests.fake_twilio_api import FakeTwilioApi
-from tests.redis_server import RedisServer, free_port
 from tests.notify_support import (
     MailServer,
     mail_server,
@@ -39,6 +38,7 @@ from tests.notify_support import (
     text_of,
     work,
 )
+from tests.redis_server import RedisServer, free_port
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 

@@ -29,7 +29,6 @@ from app.storage import dispose_engines, upgrade
 from app.storage.overrides import OverrideCache
 from tests.conftest import ACCOUNT_SID, ACME, ALICE, AUTH_TOKEN, CAROL, DANA, ERIN, HOTLINE, NOW
 from tests.fake_twilio_api import FakeTwilioApi
-from tests.redis_server import RedisServer
 from tests.notify_support import (
     BASE_URL,
     MailServer,
@@ -41,6 +40,7 @@ from tests.notify_support import (
     text_of,
     work,
 )
+from tests.redis_server import RedisServer
 
 CHAIN = (DANA, ALICE, ERIN, CAROL)  # at NOW: dana on call, alice next, erin, the CIO carol
 WHEN = "Wed 2 Dec 13:00 CET"
