@@ -320,13 +320,17 @@ class Timing:
 
 
 class TimedTransport:
-    """Real HTTP (the simulator's transport) that times every request."""
+    """Real HTTP (the simulator's transport) that times every request; ``delays`` holds
+    requests to some paths back (a callback that comes late)."""
 
-    def __init__(self, timings: list[Timing], timeout: float = 10.0) -> None:
+    def __init__(self, timings: list[Timing], timeout: float = 10.0,
+                 delays: Mapping[str, float] | None = None) -> None:
         self._http = HttpTransport(timeout)
         self._timings = timings
+        self._delays = dict(delays or {})
 
     def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> Response:
+        time.sleep(self._delays.get(urlsplit(url).path, 0.0))
         start = time.monotonic()
         status = 0
         try:
@@ -362,15 +366,18 @@ class PlacedCall:
 class CallDriver:
     """Places calls against a running web tier, a fresh seeded simulator per call."""
 
-    def __init__(self, base_url: str, seed: int = 0, **options: Any) -> None:
+    def __init__(self, base_url: str, seed: int = 0, delays: Mapping[str, float] | None = None,
+                 **options: Any) -> None:
         self.base_url = base_url
         self.seed = seed
+        self.delays = delays
         self.options = options
         self.timings: list[Timing] = []
         self.done = 0
 
     def place(self, index: int, plan: CallPlan) -> PlacedCall:
-        sim = Simulator(TimedTransport(self.timings), AUTH_TOKEN, voice_url=f"{self.base_url}/voice",
+        transport = TimedTransport(self.timings, delays=self.delays)
+        sim = Simulator(transport, AUTH_TOKEN, voice_url=f"{self.base_url}/voice",
                         status_callback_url=f"{self.base_url}/voice/status",
                         seed=self.seed * 1_000_000 + index, **self.options)
         return PlacedCall(plan, sim.place_call(plan.caller, HOTLINE, plan.script, plan.phones))

@@ -273,3 +273,18 @@ def test_default_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert (tmp_path / "state").is_dir()
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/h")
     assert default_database_url() == "postgres://u@db/h"
+
+
+def test_a_step_that_vanishes_from_the_summary_loses_its_row(engine: Engine) -> None:
+    from app.calls.ledger import summarise
+
+    sid = "CA" + "9" * 32
+    started = ev.make_event(ev.CALL_STARTED, sid, "started", {"caller": "+4930123"}, T0)
+    dialled = ev.make_event(ev.DIAL_STARTED, sid, "dial:0:started",
+                            {"step": 0, "person": "p0", "number": "+49170"}, T0)
+    store_events(engine, [started, dialled])
+    assert summarise([started, dialled]).attempts  # ringing, as far as anyone knows
+    ended = ev.make_event(ev.CALL_ENDED, sid, "ended", {"call_status": "completed"}, T0)
+    store_events(engine, [ended])  # the caller left before that <Dial> ever ran
+    with Session(engine) as session:
+        assert session.scalars(select(Attempt).where(Attempt.call_sid == sid)).all() == []

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.calls.ledger import CallSummary, parse_at, summarise
@@ -97,6 +97,9 @@ def write_summary(conn: Connection, summary: CallSummary) -> None:
     call = dict(vars(summary))
     del call["attempts"], call["voicemails"]
     conn.execute(statements["calls"], call)
+    # A step stored earlier can vanish from the summary (a dial the caller never heard).
+    conn.execute(delete(ATTEMPTS).where(ATTEMPTS.c.call_sid == call_sid,
+                                        ATTEMPTS.c.step.not_in([a.step for a in summary.attempts])))
     if summary.attempts:
         rows = [{"call_sid": call_sid, **vars(a)} for a in summary.attempts]
         conn.execute(statements["attempts"], rows)
