@@ -15,7 +15,9 @@ from app.runtime import MemorySink
 from app.settings import Settings
 from app.storage.overrides import OverrideCache
 
-pytest_plugins = ["tests.databases", "tests.twiml_plugin", "tests.admin_fixtures"]
+pytest_plugins = [
+    "tests.databases", "tests.twiml_plugin", "tests.admin_fixtures", "tests.redis_fixtures",
+]
 
 DATA = Path(__file__).parent / "data"
 TEST_CONFIG = DATA / "hotline.toml"

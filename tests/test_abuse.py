@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
-import pytest
 
 from app import create_app
 from app.calls import events as ev
@@ -16,7 +13,6 @@ from app.runtime import MemorySink
 from app.simulator import Answer, CallerScript, FlaskClientTransport, Simulator
 from app.storage.overrides import OverrideCache
 from tests.conftest import ACCOUNT_SID, ACME, ALICE, AUTH_TOKEN, DANA, HOTLINE, NOW, TEST_CONFIG
-from tests.redis_server import RedisServer
 from tests.test_config import with_change
 
 WRONG_THREE_TIMES = CallerScript(digits=["1111#", "2222#", "3333#"])
@@ -110,14 +106,6 @@ def test_accepting_marks_the_engineer_busy_until_the_call_ends(settings, config)
     sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
     assert seen_busy[0] is True, "busy while talking"
     assert guard.busy("dana") is False, "free again once the call ended"
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_limits_are_shared_through_redis_and_safe_without_it(settings, redis_server) -> None:  # type: ignore[no-untyped-def]

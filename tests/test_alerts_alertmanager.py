@@ -41,7 +41,7 @@ from app.storage.overrides import OverrideCache
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DANA, HOTLINE, NOW
 from tests.fake_twilio_api import FakeTwilioApi
 from tests.notify_support import services, work
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import free_port
 
 TOKEN = "am-bearer-token"
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -52,13 +52,6 @@ def alertmanager_binary() -> str:
     found = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     assert found, "Alertmanager is missing: apt-get install prometheus-alertmanager"
     return found
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = RedisServer(tmp_path / "redis")
-    yield server.start()
-    server.stop()
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from tests.notify_support import (
     text_of,
     work,
 )
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import free_port
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -58,13 +58,6 @@ def twilio(api: FakeTwilioApi) -> TwilioApi:
 def mail() -> Iterator[MailServer]:
     with mail_server() as server:
         yield server
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = RedisServer(tmp_path / "redis")
-    yield server.start()
-    server.stop()
 
 
 @pytest.fixture

@@ -22,17 +22,9 @@ from app.storage.overrides import add_override
 from tests.conftest import ACCOUNT_SID, ALICE, AUTH_TOKEN, BOB, NOW
 from tests.fake_twilio_api import FakeTwilioApi
 from tests.notify_support import make_due, scheduled, services, work
-from tests.redis_server import RedisServer
 
 NEXT_MONDAY = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: primary hands over
 TONIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 18:00 in Berlin: the night rotation starts
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = RedisServer(tmp_path / "redis")
-    yield server.start()
-    server.stop()
 
 
 @pytest.fixture
