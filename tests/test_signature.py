@@ -83,3 +83,25 @@ def test_encoded_query_characters_are_checked_as_sent(client) -> None:  # type: 
     path = "/voice/status?note=a%2Fb%20c"
     signature = compute_signature(AUTH_TOKEN, f"http://localhost{path}", PARAMS)
     assert client.post(path, data=PARAMS, headers={"X-Twilio-Signature": signature}).status_code == 200
+
+
+def test_an_international_domain_is_checked_as_twilio_requested_it(client) -> None:  # type: ignore[no-untyped-def]
+    """Twilio requests (and signs) the ASCII form of the host; it must not be decoded first."""
+    url = "https://xn--bcher-kva.example/voice"
+    headers = {"X-Twilio-Signature": compute_signature(AUTH_TOKEN, url, PARAMS)}
+    response = client.post("/voice", data=PARAMS, headers=headers,
+                           base_url="https://xn--bcher-kva.example")
+    assert response.status_code == 200
+    assert 'action="https://xn--bcher-kva.example/voice/dial-result?' in response.text
+
+
+def test_a_webhook_opens_no_cookie_session(client) -> None:  # type: ignore[no-untyped-def]
+    """Webhooks skip the session (and its signer); a page a person signs in to still has one."""
+    headers = {"X-Twilio-Signature": compute_signature(AUTH_TOKEN, "http://localhost/voice", PARAMS)}
+    with client:
+        client.post("/voice", data=PARAMS, headers=headers)
+        from flask import session
+
+        assert session.__class__.__name__ == "NullSession"
+        client.get("/admin/login")
+        assert session.__class__.__name__ == "SecureCookieSession"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote, urlparse
 
 from twilio.request_validator import RequestValidator, add_port, compare, remove_port
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 
@@ -16,25 +17,44 @@ def signed_url(request: Request, public_base_url: str | None) -> str:
     terminates TLS or strips a path prefix) it is that base plus the path within the app;
     otherwise the request's own URL (made proxy-aware by TRUSTED_PROXY_COUNT).
     """
-    base = public_base_url or (request.host_url.rstrip("/") + request.script_root)
+    base = public_base_url or request_host_url(request) + request.script_root
     query = request.query_string.decode("latin-1")  # raw, exactly as Twilio sent it
     path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 
+def request_host_url(request: Request) -> str:
+    """Scheme and host as the client sent them, no slash (``host_url`` also decodes them)."""
+    return f"{request.scheme}://{request.host}"
+
+
+class FormValues(dict[str, list[str]]):
+    """The posted form as RequestValidator reads it fastest: every value list by ``getall``."""
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
+def candidate_urls(url: str) -> Iterator[str]:
+    """The URL as requested, then (only if needed) with the port dropped or added.
+
+    Twilio signs the URL it requested; a proxy may have added or dropped a default port on
+    the way, which is why RequestValidator.validate tries those forms too.
+    """
+    yield url
+    parsed = urlparse(url)
+    for variant in (remove_port(parsed), add_port(parsed)):
+        if variant != url:
+            yield variant
+
+
 def is_genuine(
-    url: str, params: Mapping[str, str], signature: str | None, tokens: Iterable[str]
+    url: str, form: MultiDict[str, str], signature: str | None, tokens: Iterable[str]
 ) -> bool:
     """True when ``signature`` matches for any token (a second token allows rotation)."""
     if not signature:
         return False
-    parsed = urlparse(url)
-    # The URL as requested first: that is the one Twilio signed unless a port was added or
-    # dropped on the way, which RequestValidator.validate always computes as well.
-    candidates = dict.fromkeys((url, remove_port(parsed), add_port(parsed)))
-    for token in tokens:
-        validator = RequestValidator(token)
-        if any(compare(validator.compute_signature(candidate, params), signature)
-               for candidate in candidates):
-            return True
-    return False
+    values = FormValues(form.lists())
+    validators = [RequestValidator(token) for token in tokens]
+    return any(compare(validator.compute_signature(candidate, values), signature)
+               for candidate in candidate_urls(url) for validator in validators)

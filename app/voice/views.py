@@ -15,7 +15,7 @@ from app.callparams import is_number
 from app.callstate import CallState
 from app.runtime import Runtime
 from app.twiml import render
-from app.voice.signature import is_genuine, signed_url
+from app.voice.signature import is_genuine, request_host_url, signed_url
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -132,9 +132,15 @@ def state() -> CallState:
 
 
 def public_url(endpoint: str, query: Mapping[str, str]) -> str:
-    base = runtime().settings.public_base_url or request.host_url.rstrip("/")
+    base = runtime().settings.public_base_url or request_host_url(request)
     path = route_path(endpoint)
-    return f"{base}{path}?{urlencode(query)}" if query else f"{base}{path}"
+    return f"{base}{path}?{encoded_query(tuple(query.items()))}" if query else f"{base}{path}"
+
+
+@lru_cache(maxsize=4096)
+def encoded_query(items: tuple[tuple[str, str], ...]) -> str:
+    """One dial step puts the same call state in three URLs, and calls share states."""
+    return urlencode(items)
 
 
 @lru_cache(maxsize=64)
