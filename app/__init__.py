@@ -13,6 +13,7 @@ from app.config import HotlineConfig
 from app.config.reload import ConfigWatcher, load_with_snapshot
 from app.guard import Guard, LocalGuard
 from app.runtime import Runtime, Sink
+from app.sessions import WebhookFreeSessionInterface
 from app.settings import Settings
 from app.storage.db import get_engine
 from app.storage.overrides import OverrideCache
@@ -39,6 +40,7 @@ def create_app(
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
     app.config.update(flask_config)
+    app.session_interface = WebhookFreeSessionInterface(("/voice", "/alerts/", "/healthz"))
     runtime = Runtime(settings, config, sink or make_sink(settings), config_errors=errors)
     if clock is not None:
         runtime.clock = clock
