@@ -14,7 +14,7 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
         undefined=StrictUndefined,
@@ -24,6 +24,10 @@ def environment() -> Environment:
         # workers: without this, every render stats each template file, in the call's path.
         auto_reload=False,
     )
+    # The shared macros as a global module, built once: an {% import %} in each template
+    # would run again on every render.
+    env.globals["twiml"] = env.get_template("_macros.xml").module
+    return env
 
 
 def render(name: str, *, language: str, voice: str | None = None, **context: Any) -> str:
