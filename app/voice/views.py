@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from app.callflow import CallFlow, Reply
+from app.callflow import CallFlow, Reply, UrlFor
 from app.callparams import is_number
 from app.callstate import CallState
 from app.runtime import Runtime
@@ -124,33 +124,36 @@ def safe_result() -> Response:
 
 def flow() -> CallFlow:
     rt = runtime()
-    return CallFlow(rt.config, public_url, rt.clock(), rt.who, rt.guard)
+    return CallFlow(rt.config, url_builder(), rt.clock(), rt.who, rt.guard)
 
 
 def state() -> CallState:
     return CallState.from_query(request.args)
 
 
-def public_url(endpoint: str, query: Mapping[str, str]) -> str:
+def url_builder() -> UrlFor:
+    """Absolute URLs of this app's webhooks for the current request (base worked out once)."""
     base = runtime().settings.public_base_url or request_host_url(request)
-    path = route_path(endpoint)
-    return f"{base}{path}?{encoded_query(tuple(query.items()))}" if query else f"{base}{path}"
+    paths: dict[tuple[str, str], str] = current_app.extensions.setdefault("hotline_paths", {})
+    root = request.script_root
+
+    def build(endpoint: str, query: Mapping[str, str]) -> str:
+        path = paths.get((root, endpoint))
+        if path is None:  # url_for once per route and script root, not per request
+            path = paths[(root, endpoint)] = url_for(endpoint)
+        return f"{base}{path}?{encoded_query(tuple(query.items()))}" if query else f"{base}{path}"
+
+    return build
+
+
+def public_url(endpoint: str, query: Mapping[str, str]) -> str:
+    return url_builder()(endpoint, query)
 
 
 @lru_cache(maxsize=4096)
 def encoded_query(items: tuple[tuple[str, str], ...]) -> str:
     """One dial step puts the same call state in three URLs, and calls share states."""
     return urlencode(items)
-
-
-@lru_cache(maxsize=64)
-def _route_path(app_id: int, script_root: str, endpoint: str) -> str:
-    return url_for(endpoint)
-
-
-def route_path(endpoint: str) -> str:
-    """The path of a parameterless route; url_for once per route and app, not per request."""
-    return _route_path(id(current_app._get_current_object()), request.script_root, endpoint)  # type: ignore[attr-defined]
 
 
 def answer(reply: Reply) -> Response:
