@@ -304,3 +304,17 @@ def _kill(pid: int) -> None:
     except ProcessLookupError:
         pass
 
+
+
+def test_the_wsgi_entry_point_keeps_startup_objects_out_of_full_collections(tmp_path: Path) -> None:
+    """A full collection then walks only what requests created, not the whole loaded app."""
+    code = ("import gc\nimport app.wsgi\n"
+            "print(gc.get_freeze_count(), len(gc.get_objects()))")
+    env = {**os.environ, "HOTLINE_CONFIG": str(REPO / "config" / "demo.toml"),
+           "HOTLINE_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+           "REDIS_URL": "redis://127.0.0.1:1/0"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True,
+                         text=True, timeout=60, check=True).stdout.split()
+    frozen, tracked = int(out[0]), int(out[1])
+    assert frozen > 50_000
+    assert tracked < frozen / 20
