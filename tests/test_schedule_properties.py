@@ -170,3 +170,32 @@ def test_override_wins_inside_its_window_and_nowhere_else(data: st.DataObject) -
         assert shift.start < shift.end
         winner = index.winner("r", shift.start)
         assert (shift.kind == "override") == (winner is not None)
+
+
+@FAST
+@given(st.data())
+def test_remembered_handoffs_and_windows_equal_fresh_resolutions(data: st.DataObject) -> None:
+    """Handoff instants and daily windows are kept once worked out; kept equals recomputed."""
+    from app.schedule.wallclock import daily_window, resolve
+
+    rotation = data.draw(rotations(windows=True))
+    ks = data.draw(st.lists(st.integers(-50, 600), min_size=1, max_size=20))
+    first = [handoff_instant(rotation, k) for k in ks]
+    again = [handoff_instant(rotation, k) for k in reversed(ks)][::-1]
+    fresh = [resolve(rotation.first_handoff + k * rotation.shift.step, rotation.tz) for k in ks]
+    assert first == again == fresh
+    if rotation.active:
+        day = data.draw(st.dates(date(2026, 1, 1), date(2030, 12, 31)))
+        kept = daily_window(day, *rotation.active, rotation.tz)
+        assert kept == daily_window(day, *rotation.active, rotation.tz)
+        assert kept == daily_window.__wrapped__(day, *rotation.active, rotation.tz)
+
+
+def test_handoff_memory_stays_bounded_and_right_past_its_limit() -> None:
+    rotation = Rotation("r", ("a", "b"), "Europe/Berlin", date(2026, 1, 5), time(9), ShiftLength(1, "hours"))
+    for k in range(0, 10_000, 2):
+        handoff_instant(rotation, k)
+    assert len(rotation.handoff_memo) <= 4096
+    start = datetime(2026, 1, 5, 8, tzinfo=UTC)  # 09:00 CET
+    assert handoff_instant(rotation, 9_998) == start + timedelta(hours=9_998)  # CET again
+    assert handoff_instant(rotation, 4_000) == start + timedelta(hours=3_999)  # in CEST

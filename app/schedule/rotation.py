@@ -24,6 +24,7 @@ _UNITS = {
     "d": "days", "day": "days", "days": "days",
     "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
 }
+_HANDOFF_MEMO_SIZE = 4096
 _LENGTH = re.compile(r"\s*(\d+)\s*([a-z]+)\s*", re.IGNORECASE)
 
 
@@ -100,6 +101,11 @@ class Rotation:
         return zone(self.timezone)
 
     @cached_property
+    def handoff_memo(self) -> dict[int, datetime]:
+        """Handoff instants by shift number, once resolved: every call asks for the same few."""
+        return {}
+
+    @cached_property
     def first_handoff(self) -> datetime:
         """The local wall-clock time (naive) of the first handoff."""
         return datetime.combine(self.start, self.handoff_time)
@@ -107,7 +113,13 @@ class Rotation:
 
 def handoff_instant(rotation: Rotation, k: int) -> datetime:
     """The UTC instant at which shift ``k`` begins (shift 0 is the first handoff)."""
-    return resolve(rotation.first_handoff + k * rotation.shift.step, rotation.tz)
+    memo = rotation.handoff_memo
+    instant = memo.get(k)
+    if instant is None:
+        if len(memo) >= _HANDOFF_MEMO_SIZE:
+            memo.clear()
+        instant = memo[k] = resolve(rotation.first_handoff + k * rotation.shift.step, rotation.tz)
+    return instant
 
 
 def shift_index(rotation: Rotation, at: datetime) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -60,6 +61,7 @@ def _gap_end(local: datetime, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(hi, UTC)
 
 
+@lru_cache(maxsize=4096)
 def daily_window(day: date, opens: time, closes: time, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants of a daily window opening on ``day``.
 
