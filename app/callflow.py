@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.callparams import (
     FINISHED,
@@ -35,6 +35,18 @@ from app.schedule import on_call
 UrlFor = Callable[[str, Mapping[str, str]], str]
 TIER_WORDS = {Tier.ALWAYS: "24/7", Tier.BUSINESS_HOURS: "business hours"}
 ANONYMOUS = Contract("", "an unidentified caller", "", (), Tier.ALWAYS)
+
+
+class DialStep(NamedTuple):
+    """One person rung with screening: what the <Dial> and its <Number> say."""
+
+    number: str
+    caller_id: str
+    ring_seconds: int
+    time_limit: int
+    action_url: str
+    screen_url: str
+    status_url: str
 
 
 @dataclass
@@ -279,14 +291,15 @@ class CallFlow:
         person = self.config.people[state.person]
         ring = self.config.policies[line.policy].ring_seconds
         query = state.to_query()
-        step = {
-            "action_url": self.url_for("voice.dial_result", query),
-            "screen_url": self.url_for("voice.screen", query),
-            "status_url": self.url_for("voice.leg_status", query),
-            "ring_seconds": ring, "number": person.phone,
-            "caller_id": dialled if (dialled := params.get("To")) in line.numbers else line.numbers[0],
-            "time_limit": self.config.security.max_call_minutes * 60,
-        }
+        step = DialStep(
+            number=person.phone,
+            caller_id=dialled if (dialled := params.get("To")) in line.numbers else line.numbers[0],
+            ring_seconds=ring,
+            time_limit=self.config.security.max_call_minutes * 60,
+            action_url=self.url_for("voice.dial_result", query),
+            screen_url=self.url_for("voice.screen", query),
+            status_url=self.url_for("voice.leg_status", query),
+        )
         events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{state.step}:started", {
             "step": state.step, "person": person.id, "number": person.phone, "ring_seconds": ring,
         }))

@@ -31,6 +31,24 @@ def environment() -> Environment:
 
 
 def render(name: str, *, language: str, voice: str | None = None, **context: Any) -> str:
-    """Render ``twiml/<name>.xml``; ``language`` and ``voice`` apply to every <Say>."""
+    """Render ``twiml/<name>.xml``; ``language`` and ``voice`` apply to every <Say>.
+
+    A document is a pure function of its inputs, and in an outage many calls share them (the
+    same contract, chain and step): those are rendered once and then answered from memory.
+    """
+    items = tuple(sorted(context.items()))
+    try:
+        hash(items)
+    except TypeError:  # a list among the values: render this one without the memo
+        return _render(name, language, voice, items)
+    return _remembered(name, language, voice, items)
+
+
+@lru_cache(maxsize=2048)
+def _remembered(name: str, language: str, voice: str | None, items: tuple[tuple[str, Any], ...]) -> str:
+    return _render(name, language, voice, items)
+
+
+def _render(name: str, language: str, voice: str | None, items: tuple[tuple[str, Any], ...]) -> str:
     template = environment().get_template(f"{name}.xml")
-    return template.render(language=language, voice=voice, **context).strip() + "\n"
+    return template.render(dict(items), language=language, voice=voice).strip() + "\n"
