@@ -19,7 +19,10 @@ def call_sid(params: Params) -> str:
 
 def clip(value: str | None, limit: int = 64) -> str:
     """At most ``limit`` characters, without control characters (PostgreSQL refuses NUL)."""
-    return "".join(ch for ch in (value or "")[:limit] if ch >= " " and ch != "\x7f")
+    text = (value or "")[:limit]
+    if text.isprintable():  # the usual case: nothing to strip
+        return text
+    return "".join(ch for ch in text if ch >= " " and ch != "\x7f")
 
 
 def is_number(text: str, limit: int = 9) -> bool:

@@ -255,3 +255,12 @@ def test_a_body_over_the_limit_is_refused_before_any_work(client: FlaskClient,
     response, _elapsed, _size = post_signed(client, "/voice", "", params)
     assert response.status_code == 413
     assert sink.events == []
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(max_size=80) | st.sampled_from(ODD))
+def test_clip_keeps_every_printable_character_and_drops_every_control(text: str) -> None:
+    from app.callparams import clip
+
+    expected = "".join(ch for ch in text[:64] if ch >= " " and ch != "\x7f")
+    assert clip(text) == expected
