@@ -1,13 +1,16 @@
 """Benchmark 1: the incoming-call and dial-result webhooks against a bare Flask floor.
 
 Both servers run under gunicorn with app/gunicorn_conf.py (2 sync workers) and take turns under
-the same load generator at the same concurrency; each figure is the median of the rounds.
+the same load generator at the same concurrency. Each round loads the floor and then the hotline
+back to back, so both see the same machine; a ratio is the median of the rounds' ratios, and the
+figures shown are the medians of the rounds.
 """
 
 from __future__ import annotations
 
 import secrets
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -55,16 +58,30 @@ def dial_result_forms(count: int) -> list[tuple[str, dict[str, str]]]:
 @dataclass(frozen=True)
 class Comparison:
     name: str
-    app: LoadResult
-    floor: LoadResult
+    app_rounds: list[LoadResult]
+    floor_rounds: list[LoadResult]
+
+    @property
+    def app(self) -> LoadResult:
+        return median_result(self.app_rounds)
+
+    @property
+    def floor(self) -> LoadResult:
+        return median_result(self.floor_rounds)
 
     @property
     def throughput_ratio(self) -> float:
-        return self.app.rps / self.floor.rps if self.floor.rps else 0.0
+        return paired_median(self, lambda app, floor: app.rps / floor.rps if floor.rps else 0.0)
 
     @property
     def p99_ratio(self) -> float:
-        return self.app.p99_ms / self.floor.p99_ms if self.floor.p99_ms else 0.0
+        return paired_median(self, lambda app, floor: app.p99_ms / floor.p99_ms if floor.p99_ms else 0.0)
+
+
+def paired_median(c: Comparison, ratio: Callable[[LoadResult, LoadResult], float]) -> float:
+    """The median over rounds of a ratio taken within each round (drift cancels in a pair)."""
+    return statistics.median(ratio(app, floor) for app, floor in zip(c.app_rounds, c.floor_rounds,
+                                                                      strict=True))
 
 
 def median_result(results: list[LoadResult]) -> LoadResult:
@@ -101,5 +118,4 @@ def compare(app: Server, floor: Server, concurrency: int, seconds: float, rounds
                 run_load(floor.base, for_floor, concurrency, seconds, tool))
             runs.setdefault((name, "app"), []).append(
                 run_load(app.base, for_app, concurrency, seconds, tool))
-    return [Comparison(name, median_result(runs[(name, "app")]), median_result(runs[(name, "floor")]))
-            for name in kinds]
+    return [Comparison(name, runs[(name, "app")], runs[(name, "floor")]) for name in kinds]
