@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Request, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app.callflow import CallFlow, Reply, UrlFor
@@ -25,12 +25,17 @@ def runtime() -> Runtime:
     return current_app.extensions["hotline"]  # type: ignore[no-any-return]
 
 
+def current_request() -> Request:
+    """The request itself: each read through Flask's ``request`` proxy costs a context lookup."""
+    return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
 @bp.before_request
 def check_signature() -> None:
     rt = runtime()
-    url = signed_url(request, rt.settings.public_base_url)
-    if not is_genuine(url, request.form, request.headers.get("X-Twilio-Signature"),
-                      rt.settings.auth_tokens):
+    req = current_request()
+    url = signed_url(req, rt.settings.public_base_url)
+    if not is_genuine(url, req.form, req.headers.get("X-Twilio-Signature"), rt.settings.auth_tokens):
         log.warning("rejected a voice request with a missing or wrong signature: %s", url)
         abort(403)
 
@@ -55,59 +60,59 @@ def safe_answer(error: Exception) -> Response | HTTPException:
 
 @bp.post("")
 def incoming() -> Response:
-    return answer(flow().incoming(request.form))
+    return answer(flow().incoming(params()))
 
 
 @bp.post("/pin")
 def pin() -> Response:
     attempt = request.args.get("t", "1")
     tries = int(attempt) if is_number(attempt, limit=3) else 99
-    return answer(flow().pin_entered(request.form, tries, state()))
+    return answer(flow().pin_entered(params(), tries, state()))
 
 
 @bp.post("/emergency")
 def emergency() -> Response:
-    return answer(flow().emergency(request.form, state()))
+    return answer(flow().emergency(params(), state()))
 
 
 @bp.post("/dial-result")
 def dial_result() -> Response:
-    return answer(flow().dial_result(request.form, state()))
+    return answer(flow().dial_result(params(), state()))
 
 
 @bp.post("/screen")
 def screen() -> Response:
-    return answer(flow().screen(request.form, state()))
+    return answer(flow().screen(params(), state()))
 
 
 @bp.post("/screen-result")
 def screen_result() -> Response:
-    return answer(flow().screen_result(request.form, state()))
+    return answer(flow().screen_result(params(), state()))
 
 
 @bp.post("/voicemail-done")
 def voicemail_done() -> Response:
-    return answer(flow().voicemail_done(request.form, state()))
+    return answer(flow().voicemail_done(params(), state()))
 
 
 @bp.post("/leg-status")
 def leg_status() -> Response:
-    return logged(flow().leg_status(request.form, state()))
+    return logged(flow().leg_status(params(), state()))
 
 
 @bp.post("/status")
 def call_status() -> Response:
-    return logged(flow().call_status(request.form))
+    return logged(flow().call_status(params()))
 
 
 @bp.post("/recording-status")
 def recording_status() -> Response:
-    return logged(flow().recording_status(request.form))
+    return logged(flow().recording_status(params()))
 
 
 @bp.post("/transcription")
 def transcription() -> Response:
-    return logged(flow().transcription(request.form))
+    return logged(flow().transcription(params()))
 
 
 @bp.post("/safe-result")
@@ -127,15 +132,22 @@ def flow() -> CallFlow:
     return CallFlow(rt.config, url_builder(), rt.clock(), rt.who, rt.guard)
 
 
+def params() -> dict[str, str]:
+    """Twilio's form as a plain dict (first value per name): the flow reads many names, and a
+    missing one costs werkzeug's MultiDict an exception each time."""
+    return request.form.to_dict()
+
+
 def state() -> CallState:
-    return CallState.from_query(request.args)
+    return CallState.from_query(request.args.to_dict())
 
 
 def url_builder() -> UrlFor:
     """Absolute URLs of this app's webhooks for the current request (base worked out once)."""
-    base = runtime().settings.public_base_url or request_host_url(request)
+    req = current_request()
+    base = runtime().settings.public_base_url or request_host_url(req)
     paths: dict[tuple[str, str], str] = current_app.extensions.setdefault("hotline_paths", {})
-    root = request.script_root
+    root = req.script_root
 
     def build(endpoint: str, query: Mapping[str, str]) -> str:
         path = paths.get((root, endpoint))
