@@ -167,12 +167,14 @@ def storm_section(report: Report, space: Workspace, size: Size) -> None:
                         "each with the simulator's outcome and attempts)",
                f"{drained:.1f} s" if drained is not None else "not drained", "", "",
                "drains completely", drained is not None, len(result.mismatched))
-    for pid in web.worker_pids():
+    pids = web.worker_pids()
+    for n, pid in enumerate(pids, 1):
         rss, pss = memory_mib(pid)
-        report.add("memory", "web worker after the storm", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
-    for process in workers:
+        report.add("memory", f"web worker {n} of {len(pids)} after the storm",
+                   f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
+    for n, process in enumerate(workers, 1):
         rss, pss = memory_mib(process.pid)
-        report.add("memory", "log worker (SimpleWorker) after the storm",
+        report.add("memory", f"log worker {n} of {len(workers)} (SimpleWorker) after the storm",
                    f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
     for process in [web.process, *workers]:
         space.stop(process)
