@@ -9,7 +9,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "twiml"
-XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 @lru_cache(maxsize=1)
