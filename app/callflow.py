@@ -26,11 +26,10 @@ from app.callstate import CallState
 from app.config import HotlineConfig
 from app.config.model import Line
 from app.contracts import Contract, Tier, normalise_number
-from app.escalation import OnCall, build_chain
+from app.escalation import ChainFor, build_chain
 from app.guard import Guard, LocalGuard
 from app.prompts import Prompts, fill
 from app.routing import route, spoken_time
-from app.schedule import on_call
 
 UrlFor = Callable[[str, Mapping[str, str]], str]
 TIER_WORDS = {Tier.ALWAYS: "24/7", Tier.BUSINESS_HOURS: "business hours"}
@@ -62,7 +61,7 @@ class CallFlow:
     config: HotlineConfig
     url_for: UrlFor
     now: datetime
-    who: OnCall = on_call
+    chain: ChainFor = build_chain
     guard: Guard = field(default_factory=LocalGuard)
 
     # -- the customer's leg -------------------------------------------------------------
@@ -244,8 +243,7 @@ class CallFlow:
         return reply
 
     def _connect(self, sid: str, params: Params, contract: Contract, line: Line) -> Reply:
-        plan = build_chain(self.config.policies[line.policy], self.config.rotations, self.now,
-                           self.who)
+        plan = self.chain(self.config.policies[line.policy], self.config.rotations, self.now)
         state = CallState(contract.id, plan.people, 0, self.config.version, line.id)
         chosen = self._event(ev.CHAIN_CHOSEN, sid, "chain", {
             "policy": line.policy, "chain": list(plan.people), "skipped": list(plan.skipped),

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from app.schedule import Rotation, next_in_rotation, on_call
+from app.schedule import (
+    OverrideIndex,
+    Rotation,
+    next_change,
+    next_in_rotation,
+    on_call,
+    on_call_with_overrides,
+)
+from app.schedule.changes import HORIZON
 
 OnCall = Callable[[Rotation, datetime], str | None]
 
@@ -81,6 +89,50 @@ def build_chain(
         else:
             steps.append(ChainStep(person, role))  # type: ignore[arg-type]
     return ChainPlan(tuple(steps), tuple(skipped))
+
+
+ChainFor = Callable[[Policy, Mapping[str, Rotation], datetime], ChainPlan]
+
+
+class _Kept(NamedTuple):
+    policy: Policy
+    rotations: Mapping[str, Rotation]
+    overrides: OverrideIndex
+    since: datetime
+    until: datetime
+    plan: ChainPlan
+
+
+class SteadyChains:
+    """Chain plans kept until the next instant at which one can change.
+
+    A plan depends on the time only through its rotations' handoffs, coverage windows and
+    overrides (see :func:`app.schedule.next_change`); until the first of those, every call on
+    the policy gets the plan worked out for the first one. A new configuration or a new set of
+    overrides is a new object, and a plan is kept only for the very objects it came from.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, _Kept] = {}
+
+    def plan(self, policy: Policy, rotations: Mapping[str, Rotation], overrides: OverrideIndex,
+             at: datetime) -> ChainPlan:
+        kept = self._kept.get(policy.id)
+        if (kept is not None and kept.policy is policy and kept.rotations is rotations
+                and kept.overrides is overrides and kept.since <= at < kept.until):
+            return kept.plan
+        plan = build_chain(policy, rotations, at,
+                           lambda rotation, when: on_call_with_overrides(rotation, overrides, when))
+        until = min((next_change(rotation, overrides, at) for rotation in _rotations_of(policy, rotations)),
+                    default=at + HORIZON)
+        self._kept[policy.id] = _Kept(policy, rotations, overrides, at, until, plan)
+        return plan
+
+
+def _rotations_of(policy: Policy, rotations: Mapping[str, Rotation]) -> list[Rotation]:
+    """The rotations a plan of ``policy`` reads: its own and those of its rotation backups."""
+    ids = [policy.rotation, *(ref.target for ref in policy.backups if ref.kind == "rotation")]
+    return [rotations[rid] for rid in ids if rid in rotations]
 
 
 def _resolve_backup(

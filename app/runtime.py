@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from app.calls.events import Event
 from app.config import HotlineConfig
+from app.escalation import ChainPlan, Policy, SteadyChains
 from app.guard import Guard, LocalGuard
 from app.schedule import OverrideIndex, Rotation, on_call_with_overrides
 from app.settings import Settings
@@ -44,7 +45,12 @@ class Runtime:
     guard: Guard = field(default_factory=LocalGuard)
     config_errors: list[str] = field(default_factory=list)
     watcher: object | None = None
+    chains: SteadyChains = field(default_factory=SteadyChains)
 
     def who(self, rotation: Rotation, at: datetime) -> str | None:
         """Who is on call in ``rotation`` at ``at``, shift swaps applied (from memory)."""
         return on_call_with_overrides(rotation, self.overrides(), at)
+
+    def chain(self, policy: Policy, rotations: Mapping[str, Rotation], at: datetime) -> ChainPlan:
+        """The escalation chain at ``at`` (shift swaps applied), kept until it can change."""
+        return self.chains.plan(policy, rotations, self.overrides(), at)

@@ -65,6 +65,11 @@ class _Timeline:
         i = bisect_right(self.edges, at) - 1
         return self.winners[i] if i >= 0 else None
 
+    def next_edge(self, at: datetime) -> datetime | None:
+        """The first instant after ``at`` at which some override starts or ends."""
+        i = bisect_right(self.edges, at)
+        return self.edges[i] if i < len(self.edges) else None
+
     def pieces(self, start: datetime, end: datetime) -> list[Piece]:
         """[start, end) cut where the winner changes, each piece with its winner (or None)."""
         out: list[Piece] = []
@@ -104,6 +109,10 @@ class OverrideIndex:
     def winner(self, rotation_id: str, at: datetime) -> Override | None:
         """The override in force for ``rotation_id`` at ``at``, if any."""
         return self._timeline(rotation_id).winner(as_utc(at))
+
+    def next_edge(self, rotation_id: str, at: datetime) -> datetime | None:
+        """The first instant after ``at`` at which an override for ``rotation_id`` starts or ends."""
+        return self._timeline(rotation_id).next_edge(as_utc(at))
 
     def pieces(self, rotation_id: str, start: datetime, end: datetime) -> list[Piece]:
         """[start, end) cut where the winning override changes, with each piece's winner."""

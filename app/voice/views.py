@@ -129,7 +129,7 @@ def safe_result() -> Response:
 
 def flow() -> CallFlow:
     rt = runtime()
-    return CallFlow(rt.config, url_builder(), rt.clock(), rt.who, rt.guard)
+    return CallFlow(rt.config, url_builder(), rt.clock(), rt.chain, rt.guard)
 
 
 def params() -> dict[str, str]:
