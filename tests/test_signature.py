@@ -5,9 +5,15 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.simulator import FlaskClientTransport, Simulator, compute_signature
+from app.voice.signature import is_genuine
+from app.voice.views import first_values
 from tests.conftest import ACME, AUTH_TOKEN, DANA, HOTLINE
 
 PARAMS = {"CallSid": "CA" + "a" * 32, "From": ACME, "To": HOTLINE, "CallStatus": "ringing"}
@@ -105,3 +111,26 @@ def test_a_webhook_opens_no_cookie_session(client) -> None:  # type: ignore[no-u
         assert session.__class__.__name__ == "NullSession"
         client.get("/admin/login")
         assert session.__class__.__name__ == "SecureCookieSession"
+
+
+def test_a_signature_header_with_any_characters_is_refused_not_an_error(client, sink) -> None:  # type: ignore[no-untyped-def]
+    genuine = compute_signature(AUTH_TOKEN, "http://localhost/voice", PARAMS)
+    for header in ("é" * 28, "☎", "\x00\x01", " " * 28, genuine + "é", genuine[:-1] + "é"):
+        assert client.post("/voice", data=PARAMS, headers={"X-Twilio-Signature": header}).status_code == 403
+    assert sink.events == []
+
+
+@given(st.lists(st.tuples(st.sampled_from(["Digits", "From", "To", "Body", "x"]), st.text(max_size=8)),
+                max_size=8))
+@settings(max_examples=60, deadline=None, database=None)
+def test_a_form_with_repeated_names_is_checked_as_twilios_library_reads_it(
+        pairs: list[tuple[str, str]]) -> None:
+    """The form's value lists are handed over as they are: the result equals Twilio's own
+    validator reading the MultiDict, and any other value list fails."""
+    form = MultiDict(pairs)
+    url = "https://hotline.example.com/voice"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+    assert is_genuine(url, form, signature, (AUTH_TOKEN,))
+    assert first_values(form) == form.to_dict()
+    changed = MultiDict([*pairs, ("x", "changed")])
+    assert not is_genuine(url, changed, signature, (AUTH_TOKEN,))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from urllib.parse import quote, urlparse
 
-from twilio.request_validator import RequestValidator, add_port, compare, remove_port
+from twilio.request_validator import RequestValidator, add_port, remove_port
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
@@ -19,8 +21,14 @@ def signed_url(request: Request, public_base_url: str | None) -> str:
     """
     base = public_base_url or request_host_url(request) + request.script_root
     query = request.query_string.decode("latin-1")  # raw, exactly as Twilio sent it
-    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    path = quoted_path(request.path)
     return f"{base}{path}?{query}" if query else f"{base}{path}"
+
+
+@lru_cache(maxsize=256)
+def quoted_path(path: str) -> str:
+    """The path percent-encoded as it travelled (webhooks use a handful of paths)."""
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
 def request_host_url(request: Request) -> str:
@@ -54,7 +62,13 @@ def is_genuine(
     """True when ``signature`` matches for any token (a second token allows rotation)."""
     if not signature:
         return False
-    values = FormValues(form.lists())
-    validators = [RequestValidator(token) for token in tokens]
-    return any(compare(validator.compute_signature(candidate, values), signature)
-               for candidate in candidate_urls(url) for validator in validators)
+    # A MultiDict keeps each name's values as a list already: hand those over without copying.
+    values = FormValues(dict.items(form))
+    expected = signature.encode("utf-8", "replace")
+    return any(hmac.compare_digest(validator.compute_signature(candidate, values).encode(), expected)
+               for candidate in candidate_urls(url) for validator in validators_for(tuple(tokens)))
+
+
+@lru_cache(maxsize=8)
+def validators_for(tokens: tuple[str, ...]) -> tuple[RequestValidator, ...]:
+    return tuple(RequestValidator(token) for token in tokens)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Request, Response, abort, current_app, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.callflow import CallFlow, Reply, UrlFor
@@ -135,11 +136,16 @@ def flow() -> CallFlow:
 def params() -> dict[str, str]:
     """Twilio's form as a plain dict (first value per name): the flow reads many names, and a
     missing one costs werkzeug's MultiDict an exception each time."""
-    return request.form.to_dict()
+    return first_values(current_request().form)
 
 
 def state() -> CallState:
-    return CallState.from_query(request.args.to_dict())
+    return CallState.from_query(first_values(current_request().args))
+
+
+def first_values(values: MultiDict[str, str]) -> dict[str, str]:
+    """``values.to_dict()``, read straight from the value list a MultiDict keeps per name."""
+    return {name: found[0] for name, found in dict.items(values)}
 
 
 def url_builder() -> UrlFor:
