@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from app.callparams import (
@@ -362,4 +363,8 @@ class CallFlow:
         return Reply(template, context, list(events or []), language)
 
     def _event(self, type_: str, sid: str, suffix: str, data: dict[str, Any]) -> ev.Event:
-        return ev.make_event(type_, sid, suffix, data, at=self.now)
+        return ev.make_event(type_, sid, suffix, data, stamp=self._stamp)
+
+    @cached_property
+    def _stamp(self) -> str:
+        return self.now.isoformat()

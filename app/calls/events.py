@@ -57,16 +57,17 @@ OUTCOME_REJECTED = "rejected"
 
 
 def make_event(
-    type_: str, call_sid: str, key_suffix: str, data: dict[str, Any], at: datetime | None = None
+    type_: str, call_sid: str, key_suffix: str, data: dict[str, Any], at: datetime | None = None,
+    *, stamp: str | None = None,
 ) -> Event:
-    """Build an event whose key is ``<call_sid>:<key_suffix>``."""
+    """Build an event whose key is ``<call_sid>:<key_suffix>``; ``stamp`` is ``at`` already in
+    ISO 8601 (a webhook's events share one instant)."""
     if type_ not in ALL_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
-    moment = at or datetime.now(UTC)
     return {
         "key": f"{call_sid}:{key_suffix}",
         "type": type_,
         "call_sid": call_sid,
-        "at": moment.isoformat(),
+        "at": stamp or (at or datetime.now(UTC)).isoformat(),
         "data": data,
     }
