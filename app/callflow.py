@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any, NamedTuple
 
 from app.callparams import (
@@ -64,6 +63,7 @@ class CallFlow:
     now: datetime
     chain: ChainFor = build_chain
     guard: Guard = field(default_factory=LocalGuard)
+    _stamp: str = field(init=False, repr=False, compare=False)
 
     # -- the customer's leg -------------------------------------------------------------
     def incoming(self, params: Params) -> Reply:
@@ -365,6 +365,5 @@ class CallFlow:
     def _event(self, type_: str, sid: str, suffix: str, data: dict[str, Any]) -> ev.Event:
         return ev.make_event(type_, sid, suffix, data, stamp=self._stamp)
 
-    @cached_property
-    def _stamp(self) -> str:
-        return self.now.isoformat()
+    def __post_init__(self) -> None:
+        self._stamp = self.now.isoformat()  # a webhook's events share its instant

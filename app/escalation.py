@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, NamedTuple
 
@@ -58,10 +58,10 @@ class ChainStep:
 class ChainPlan:
     steps: tuple[ChainStep, ...]
     skipped: tuple[str, ...] = ()
+    people: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def people(self) -> tuple[str, ...]:
-        return tuple(step.person for step in self.steps)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "people", tuple(step.person for step in self.steps))
 
 
 def build_chain(

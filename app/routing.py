@@ -17,13 +17,16 @@ class Route:
     emergency_option: bool = False
 
 
+SERVED = Route(True)
+
+
 def route(config: HotlineConfig, contract: Contract, line: Line, now: datetime) -> Route:
     """24/7 contracts are always served; business-hours contracts inside their hours."""
     if contract.tier is Tier.ALWAYS:
-        return Route(True)
+        return SERVED
     office = config.office_hours(contract.business_hours, line)
     if office is None or is_open(office.hours, now):
-        return Route(True)
+        return SERVED
     return Route(False, next_opening(office.hours, now), office.emergency_option)
 
 

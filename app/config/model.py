@@ -40,7 +40,7 @@ class Security:
     busy_engineers_skipped: bool = True
 
     def blocks(self, e164: str | None) -> bool:
-        return bool(e164) and any(e164.startswith(prefix) for prefix in self.blocklist)  # type: ignore[union-attr]
+        return bool(e164) and e164.startswith(tuple(self.blocklist))  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)

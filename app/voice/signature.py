@@ -63,7 +63,7 @@ def is_genuine(
     if not signature:
         return False
     # A MultiDict keeps each name's values as a list already: hand those over without copying.
-    values = FormValues(dict.items(form))
+    values = FormValues(dict.items(form))  # type: ignore[arg-type]
     expected = signature.encode("utf-8", "replace")
     return any(hmac.compare_digest(validator.compute_signature(candidate, values).encode(), expected)
                for candidate in candidate_urls(url) for validator in validators_for(tuple(tokens)))
