@@ -22,7 +22,15 @@ from app.eventlog.queueing import enqueue_batch, event_queue
 from app.settings import EVENT_QUEUE
 from app.storage import dispose_engines, get_engine, store_events, upgrade
 from app.storage.jobs import _dialect_statements, _valid_rows
-from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, Workspace, start_workers
+from bench.stack import (
+    ACME,
+    AUTH_TOKEN,
+    DEMO_CONFIG,
+    HOTLINE,
+    Workspace,
+    jobs_outstanding,
+    start_workers,
+)
 
 
 def call_webhooks(calls: int) -> list[list[list[Event]]]:
@@ -128,11 +136,10 @@ def through_rq(space: Workspace, database_url: str, jobs: list[list[Event]], nam
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         waiting = redis.llen(f"rq:queue:{EVENT_QUEUE}")
-        running = redis.zcard(f"rq:wip:{EVENT_QUEUE}")
         now = time.monotonic()
         if first is None and waiting < total:
             first = now
-        if first is not None and not waiting and not running:
+        if first is not None and not jobs_outstanding(redis, EVENT_QUEUE):
             last = now
             break
         time.sleep(0.01)

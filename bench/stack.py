@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from redis import Redis
+
 from app.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,6 +138,16 @@ def start_workers(space: Workspace, count: int, worker_class: str = "simple",
                     f"worker-{i}.log", **extra)
         for i in range(count)
     ]
+
+
+def jobs_outstanding(redis: Redis, queue: str) -> int:
+    """Jobs of ``queue`` not finished: waiting, taken but not yet started, or running.
+
+    A worker moves a job to the queue's intermediate list first and registers it as running a
+    moment later: between the two, the job is in neither the queue nor the running registry.
+    """
+    key = f"rq:queue:{queue}"
+    return int(redis.llen(key)) + int(redis.llen(f"{key}:intermediate")) + int(redis.zcard(f"rq:wip:{queue}"))
 
 
 def answers(url: str) -> bool:

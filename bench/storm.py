@@ -33,7 +33,7 @@ from app.simulator.transport import Response
 from app.simulator.webhooks import Webhooks
 from app.storage.models import Attempt, Call
 from bench.loadgen import percentile
-from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE
+from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, jobs_outstanding
 
 TWILIO_TIMEOUT = 15.0  # Twilio gives up on a webhook after 15 s
 TWIML_PATHS = ("/voice", "/voice/dial-result", "/voice/screen", "/voice/screen-result",
@@ -208,7 +208,7 @@ def wait_for_log(redis_url: str, database_url: str, calls: list[CallSummary],
     stored = 0
     try:
         while time.time() < deadline:
-            busy = redis.llen(f"rq:queue:{EVENT_QUEUE}") + redis.zcard(f"rq:wip:{EVENT_QUEUE}")
+            busy = jobs_outstanding(redis, EVENT_QUEUE)
             problems, stored = _compare(engine, wanted)
             if not busy and not problems:
                 return time.time(), stored, []

@@ -37,3 +37,22 @@ def test_the_smallest_benchmark_run_reports_every_section_without_errors() -> No
     table = render(report)
     assert table.count("\n| ") == len(report.rows) + 1  # a header and one line per row
     assert "nproc" in table and "load generator: python" in table
+
+
+def test_a_job_taken_but_not_yet_started_still_counts_as_outstanding(redis_url: str) -> None:
+    """RQ moves a job to the queue's intermediate list before it registers it as running: a
+    drain check that missed it stopped the workers with a job in hand, and its events were lost."""
+    from redis import Redis
+    from rq import Queue
+
+    from bench.stack import jobs_outstanding
+
+    with Redis.from_url(redis_url) as redis:
+        queue = Queue("events", connection=redis)
+        job = queue.enqueue("builtins.print", "x")
+        assert jobs_outstanding(redis, "events") == 1
+        assert Queue.lmove(redis, queue.key, timeout=None) is not None  # what a worker does first
+        assert redis.llen(queue.key) == 0 and redis.zcard("rq:wip:events") == 0
+        assert jobs_outstanding(redis, "events") == 1
+        redis.lrem(queue.intermediate_queue_key, 1, job.id)
+        assert jobs_outstanding(redis, "events") == 0
