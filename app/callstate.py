@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.callparams import is_number
 
@@ -28,7 +28,7 @@ class CallState:
         return query
 
     def at_step(self, step: int) -> CallState:
-        return replace(self, step=step)
+        return CallState(self.contract, self.chain, step, self.version, self.line)
 
     @property
     def person(self) -> str | None:

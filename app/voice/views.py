@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Request, Response, abort, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -140,7 +140,15 @@ def params() -> dict[str, str]:
 
 
 def state() -> CallState:
-    return CallState.from_query(first_values(current_request().args))
+    return state_of(current_request().query_string)
+
+
+@lru_cache(maxsize=4096)
+def state_of(query: bytes) -> CallState:
+    """The call state in a webhook's query string. Calls share states (the same chain at the
+    same step), so each query string is parsed once; only signed requests get this far."""
+    pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+    return CallState.from_query(first_values(MultiDict(pairs)))
 
 
 def first_values(values: MultiDict[str, str]) -> dict[str, str]:
