@@ -36,7 +36,8 @@ def check_signature() -> None:
     rt = runtime()
     req = current_request()
     url = signed_url(req, rt.settings.public_base_url)
-    if not is_genuine(url, req.form, req.headers.get("X-Twilio-Signature"), rt.settings.auth_tokens):
+    signature = req.environ.get("HTTP_X_TWILIO_SIGNATURE")
+    if not is_genuine(url, req.form, signature, rt.settings.auth_tokens):
         log.warning("rejected a voice request with a missing or wrong signature: %s", url)
         abort(403)
 
@@ -61,59 +62,70 @@ def safe_answer(error: Exception) -> Response | HTTPException:
 
 @bp.post("")
 def incoming() -> Response:
-    return answer(flow().incoming(params()))
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).incoming(params(req)))
 
 
 @bp.post("/pin")
 def pin() -> Response:
-    attempt = request.args.get("t", "1")
+    rt, req = runtime(), current_request()
+    attempt = req.args.get("t", "1")
     tries = int(attempt) if is_number(attempt, limit=3) else 99
-    return answer(flow().pin_entered(params(), tries, state()))
+    return answer(rt, flow(rt, req).pin_entered(params(req), tries, state(req)))
 
 
 @bp.post("/emergency")
 def emergency() -> Response:
-    return answer(flow().emergency(params(), state()))
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).emergency(params(req), state(req)))
 
 
 @bp.post("/dial-result")
 def dial_result() -> Response:
-    return answer(flow().dial_result(params(), state()))
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).dial_result(params(req), state(req)))
 
 
 @bp.post("/screen")
 def screen() -> Response:
-    return answer(flow().screen(params(), state()))
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).screen(params(req), state(req)))
 
 
 @bp.post("/screen-result")
 def screen_result() -> Response:
-    return answer(flow().screen_result(params(), state()))
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).screen_result(params(req), state(req)))
 
 
 @bp.post("/voicemail-done")
 def voicemail_done() -> Response:
-    return answer(flow().voicemail_done(params(), state()))
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).voicemail_done(params(req), state(req)))
 
 
 @bp.post("/leg-status")
 def leg_status() -> Response:
-    return logged(flow().leg_status(params(), state()))
+    rt, req = runtime(), current_request()
+    return logged(rt, flow(rt, req).leg_status(params(req), state(req)))
 
 
 @bp.post("/status")
 def call_status() -> Response:
-    return logged(flow().call_status(params()))
+    rt, req = runtime(), current_request()
+    return logged(rt, flow(rt, req).call_status(params(req)))
 
 
 @bp.post("/recording-status")
 def recording_status() -> Response:
-    return logged(flow().recording_status(params()))
+    rt, req = runtime(), current_request()
+    return logged(rt, flow(rt, req).recording_status(params(req)))
 
 
 @bp.post("/transcription")
 def transcription() -> Response:
-    return logged(flow().transcription(params()))
+    rt, req = runtime(), current_request()
+    return logged(rt, flow(rt, req).transcription(params(req)))
 
 
 @bp.post("/safe-result")
@@ -128,19 +140,18 @@ def safe_result() -> Response:
     ))
 
 
-def flow() -> CallFlow:
-    rt = runtime()
-    return CallFlow(rt.config, url_builder(), rt.clock(), rt.chain, rt.guard)
+def flow(rt: Runtime, req: Request) -> CallFlow:
+    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard)
 
 
-def params() -> dict[str, str]:
+def params(req: Request) -> dict[str, str]:
     """Twilio's form as a plain dict (first value per name): the flow reads many names, and a
     missing one costs werkzeug's MultiDict an exception each time."""
-    return first_values(current_request().form)
+    return first_values(req.form)
 
 
-def state() -> CallState:
-    return state_of(current_request().query_string)
+def state(req: Request) -> CallState:
+    return state_of(req.query_string)
 
 
 @lru_cache(maxsize=4096)
@@ -156,10 +167,9 @@ def first_values(values: MultiDict[str, str]) -> dict[str, str]:
     return {name: found[0] for name, found in dict.items(values)}
 
 
-def url_builder() -> UrlFor:
+def url_builder(rt: Runtime, req: Request) -> UrlFor:
     """Absolute URLs of this app's webhooks for the current request (base worked out once)."""
-    req = current_request()
-    base = runtime().settings.public_base_url or request_host_url(req)
+    base = rt.settings.public_base_url or request_host_url(req)
     paths: dict[tuple[str, str], str] = current_app.extensions.setdefault("hotline_paths", {})
     root = req.script_root
 
@@ -173,7 +183,7 @@ def url_builder() -> UrlFor:
 
 
 def public_url(endpoint: str, query: Mapping[str, str]) -> str:
-    return url_builder()(endpoint, query)
+    return url_builder(runtime(), current_request())(endpoint, query)
 
 
 @lru_cache(maxsize=4096)
@@ -182,8 +192,7 @@ def encoded_query(items: tuple[tuple[str, str], ...]) -> str:
     return urlencode(items)
 
 
-def answer(reply: Reply) -> Response:
-    rt = runtime()
+def answer(rt: Runtime, reply: Reply) -> Response:
     body = render(reply.template, language=reply.language or rt.config.hotline.language,
                   voice=rt.config.hotline.voice, **reply.context)
     if reply.events:
@@ -191,9 +200,9 @@ def answer(reply: Reply) -> Response:
     return twiml(body)
 
 
-def logged(events: list) -> Response:  # type: ignore[type-arg]
+def logged(rt: Runtime, events: list) -> Response:  # type: ignore[type-arg]
     if events:
-        runtime().sink.emit(events)
+        rt.sink.emit(events)
     return twiml(render("empty", language="en-US"))
 
 
