@@ -46,6 +46,7 @@ class Runtime:
     config_errors: list[str] = field(default_factory=list)
     watcher: object | None = None
     chains: SteadyChains = field(default_factory=SteadyChains)
+    webhook_paths: dict[tuple[str, str], str] = field(default_factory=dict)  # by script root, endpoint
 
     def who(self, rotation: Rotation, at: datetime) -> str | None:
         """Who is on call in ``rotation`` at ``at``, shift swaps applied (from memory)."""

@@ -170,8 +170,8 @@ def first_values(values: MultiDict[str, str]) -> dict[str, str]:
 def url_builder(rt: Runtime, req: Request) -> UrlFor:
     """Absolute URLs of this app's webhooks for the current request (base worked out once)."""
     base = rt.settings.public_base_url or request_host_url(req)
-    paths: dict[tuple[str, str], str] = current_app.extensions.setdefault("hotline_paths", {})
-    root = req.script_root
+    paths = rt.webhook_paths
+    root = req.root_path
 
     def build(endpoint: str, query: Mapping[str, str]) -> str:
         path = paths.get((root, endpoint))
