@@ -56,3 +56,23 @@ def test_a_job_taken_but_not_yet_started_still_counts_as_outstanding(redis_url: 
         assert jobs_outstanding(redis, "events") == 1
         redis.lrem(queue.intermediate_queue_key, 1, job.id)
         assert jobs_outstanding(redis, "events") == 0
+
+
+def test_the_floor_and_the_hotline_take_turns_going_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server measured second in a pair ran a few hundredths faster: the order alternates."""
+    import bench.webhooks as webhooks
+    from bench.loadgen import LoadResult
+    from bench.stack import Server
+
+    order: list[str] = []
+
+    def load(base: str, requests: object, concurrency: int, seconds: float, tool: str) -> LoadResult:
+        order.append(base)
+        return LoadResult(requests=100, seconds=seconds, errors=0, p50_ms=1.0, p99_ms=2.0, max_ms=3.0)
+
+    monkeypatch.setattr(webhooks, "run_load", load)
+    monkeypatch.setattr(webhooks, "sign_all", lambda base, token, forms: [])
+    app, floor = Server("app", 1, None), Server("floor", 2, None)  # type: ignore[arg-type]
+    webhooks.compare(app, floor, 4, 0.1, 4, "python", distinct=2)
+    firsts = [("app" if a.endswith(":1") else "floor") for a in order[::2]]
+    assert firsts == ["floor", "floor", "app", "app", "floor", "floor", "app", "app"]
