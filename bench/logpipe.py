@@ -130,16 +130,15 @@ def through_rq(space: Workspace, database_url: str, jobs: list[list[Event]], nam
     queue = event_queue(redis, EVENT_QUEUE)
     for job in jobs:
         enqueue_batch(queue, job)
-    total = redis.llen(f"rq:queue:{EVENT_QUEUE}")
+    total = queue.count
     procs = start_workers(space, workers, worker_class, burst=True, DATABASE_URL=database_url)
     first = last = None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        waiting = redis.llen(f"rq:queue:{EVENT_QUEUE}")
         now = time.monotonic()
-        if first is None and waiting < total:
+        if first is None and queue.count < total:
             first = now
-        if first is not None and not jobs_outstanding(redis, EVENT_QUEUE):
+        if first is not None and not jobs_outstanding(queue):
             last = now
             break
         time.sleep(0.01)

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from redis import Redis
+from rq import Queue
+from rq.registry import StartedJobRegistry
 
 from app.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
 
@@ -140,14 +141,17 @@ def start_workers(space: Workspace, count: int, worker_class: str = "simple",
     ]
 
 
-def jobs_outstanding(redis: Redis, queue: str) -> int:
+def jobs_outstanding(queue: Queue) -> int:
     """Jobs of ``queue`` not finished: waiting, taken but not yet started, or running.
 
     A worker moves a job to the queue's intermediate list first and registers it as running a
     moment later: between the two, the job is in neither the queue nor the running registry.
+    Read without RQ's registry cleanup, which would act on abandoned jobs as a side effect.
     """
-    key = f"rq:queue:{queue}"
-    return int(redis.llen(key)) + int(redis.llen(f"{key}:intermediate")) + int(redis.zcard(f"rq:wip:{queue}"))
+    connection = queue.connection
+    taken = int(connection.llen(queue.intermediate_queue_key))
+    running = int(connection.zcard(StartedJobRegistry(queue=queue).key))
+    return queue.count + taken + running
 
 
 def answers(url: str) -> bool:

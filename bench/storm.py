@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, func, select
 
 from app.config import load_config
 from app.escalation import build_chain
+from app.eventlog.queueing import event_queue
 from app.settings import EVENT_QUEUE
 from app.simulator import Answer, Busy, CallResult, HttpTransport, NoAnswer, PhoneScript, Simulator
 from app.simulator.caller import CallerLeg
@@ -202,13 +203,14 @@ def wait_for_log(redis_url: str, database_url: str, calls: list[CallSummary],
     """Poll until the queue is empty and every call is stored as the simulator saw it."""
     engine = create_engine(database_url)
     redis = Redis.from_url(redis_url)
+    queue = event_queue(redis, EVENT_QUEUE)
     wanted = {c.call_sid: c for c in calls if c.call_sid}
     deadline = time.time() + timeout
     problems: list[str] = []
     stored = 0
     try:
         while time.time() < deadline:
-            busy = jobs_outstanding(redis, EVENT_QUEUE)
+            busy = jobs_outstanding(queue)
             problems, stored = _compare(engine, wanted)
             if not busy and not problems:
                 return time.time(), stored, []

@@ -50,12 +50,12 @@ def test_a_job_taken_but_not_yet_started_still_counts_as_outstanding(redis_url: 
     with Redis.from_url(redis_url) as redis:
         queue = Queue("events", connection=redis)
         job = queue.enqueue("builtins.print", "x")
-        assert jobs_outstanding(redis, "events") == 1
+        assert jobs_outstanding(queue) == 1
         assert Queue.lmove(redis, queue.key, timeout=None) is not None  # what a worker does first
         assert redis.llen(queue.key) == 0 and redis.zcard("rq:wip:events") == 0
-        assert jobs_outstanding(redis, "events") == 1
+        assert jobs_outstanding(queue) == 1
         redis.lrem(queue.intermediate_queue_key, 1, job.id)
-        assert jobs_outstanding(redis, "events") == 0
+        assert jobs_outstanding(queue) == 0
 
 
 def test_the_floor_and_the_hotline_take_turns_going_first(monkeypatch: pytest.MonkeyPatch) -> None:
