@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make run    start the hotline here (web, log workers, Redis, SQLite)"
 	@echo "make test   run the test suite (ARGS='...' is passed to pytest)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff, the import contracts (lint-imports) and mypy; make test runs it first"
 	@echo "make bench  the benchmarks, one table (ARGS=--quick for a one-minute run)"
 	@echo "make venv   create $(VENV) and install hotline into it"
 
@@ -32,7 +32,7 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	npm ci --prefix tests/node --no-audit --no-fund
 
 # pytest exits 5 when it ran no tests: a selection that matches nothing must not pass.
-test: venv $(NODE_STAMP)
+test: lint $(NODE_STAMP)
 	@$(VENV)/bin/python scripts/check_test_services.py
 	@$(VENV)/bin/python -m pytest -q $(ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests; failing" >&2; exit 1; fi; \
@@ -41,8 +41,11 @@ test: venv $(NODE_STAMP)
 bench: venv
 	$(VENV)/bin/python bench/run.py $(ARGS)
 
+# The layering is a contract: a wrong import arrow fails here, before any test runs.
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV)

@@ -11,6 +11,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO_ROOT / "config" / "demo.toml"
 EVENT_QUEUE = "hotline-events"
+# Listed before the call log's queue by the worker: a page or a voicemail note goes first.
+NOTIFY_QUEUE = "hotline-notify"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def var_dir() -> Path:
@@ -45,6 +48,11 @@ class Settings:
     demo_token: bool = False
     database_url: str = ""
     refresh_seconds: float = 5.0
+
+    @property
+    def redis_url_or_default(self) -> str:
+        """``REDIS_URL``, or where ``hotline run`` starts its own Redis."""
+        return self.redis_url or DEFAULT_REDIS_URL
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -2,7 +2,7 @@
 
 import gc
 
-from app import create_app
+from app.web import create_app
 
 application = create_app()
 

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from app.callflow import CallFlow
+from app.calls.flow import CallFlow
 from app.config import HotlineConfig, load_config
 from app.contracts import Contract, ContractDirectory, Tier, normalise_number
-from app.guard import LocalGuard
+from app.guard.port import LocalGuard
 from app.schedule import Override, OverrideIndex, on_call_with_overrides
 from bench.stack import DEMO_CONFIG, HOTLINE
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from app.simulator import compute_signature
+from app.devtools.simulator import compute_signature
 
 FORM = "application/x-www-form-urlencoded"
 

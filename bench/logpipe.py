@@ -21,7 +21,7 @@ from app.calls.events import Event
 from app.eventlog.queueing import enqueue_batch, event_queue
 from app.settings import EVENT_QUEUE
 from app.storage import dispose_engines, get_engine, store_events, upgrade
-from app.storage.jobs import _dialect_statements, _valid_rows
+from app.storage.store import _dialect_statements, _valid_rows
 from bench.stack import (
     ACME,
     AUTH_TOKEN,
@@ -35,13 +35,13 @@ from bench.stack import (
 
 def call_webhooks(calls: int) -> list[list[list[Event]]]:
     """Per call, the events of each of its webhooks, from whole calls run in-process."""
-    from app import create_app
     from app.config import load_config
-    from app.guard import LocalGuard
-    from app.runtime import MemorySink
+    from app.devtools.simulator import FlaskClientTransport, NoAnswer, Simulator
+    from app.eventlog.port import MemorySink
+    from app.guard.port import LocalGuard
     from app.settings import Settings
-    from app.simulator import FlaskClientTransport, NoAnswer, Simulator
     from app.storage.overrides import OverrideCache
+    from app.web import create_app
     from bench.storm import chain_scripts
 
     settings = Settings(config_path=DEMO_CONFIG, redis_url=None, auth_tokens=(AUTH_TOKEN,),

@@ -1,4 +1,4 @@
-"""``python bench/soak.py --calls 3000``: the soak of tests/test_soak.py at a larger size.
+"""``python bench/soak.py --calls 3000``: the soak of tests/stack/test_soak.py at a larger size.
 
 Starts the stack as the Procfile runs it (gunicorn, RQ workers, the embedded Redis with AOF, and
 SQLite or a throwaway PostgreSQL), places the calls with random outcomes from a thread pool, waits
@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make `app` and `tests` importa
 from sqlalchemy import Engine  # noqa: E402
 
 from app.storage import dispose_engines, get_engine, upgrade  # noqa: E402
-from tests.stack_helpers import (  # noqa: E402
+from tests.support.public import (  # noqa: E402
     CallDriver,
     PostgresProcess,
     RedisProcess,

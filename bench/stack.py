@@ -17,7 +17,7 @@ from pathlib import Path
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
-from app.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
+from app.devtools.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = REPO / "app" / "gunicorn_conf.py"
@@ -29,7 +29,7 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 WORKER_CODE = (
     "import sys\n"
-    "from app.eventlog.worker import run_worker\n"
+    "from app.cli.worker import run_worker\n"
     "run_worker(sys.argv[1], burst=sys.argv[3] == 'burst', worker_class=sys.argv[2],"
     " migrate=False, logging_level='WARNING')\n"
 )

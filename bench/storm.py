@@ -21,17 +21,17 @@ from redis import Redis
 from sqlalchemy import create_engine, func, select
 
 from app.config import load_config
+from app.devtools.simulator import Answer, Busy, CallResult, HttpTransport, NoAnswer, PhoneScript, Simulator
+from app.devtools.simulator.caller import CallerLeg
+from app.devtools.simulator.clock import Clock
+from app.devtools.simulator.context import CallContext
+from app.devtools.simulator.events import CALLER
+from app.devtools.simulator.outcomes import CallerScript
+from app.devtools.simulator.transport import Response
+from app.devtools.simulator.webhooks import Webhooks
 from app.escalation import build_chain
 from app.eventlog.queueing import event_queue
 from app.settings import EVENT_QUEUE
-from app.simulator import Answer, Busy, CallResult, HttpTransport, NoAnswer, PhoneScript, Simulator
-from app.simulator.caller import CallerLeg
-from app.simulator.clock import Clock
-from app.simulator.context import CallContext
-from app.simulator.events import CALLER
-from app.simulator.outcomes import CallerScript
-from app.simulator.transport import Response
-from app.simulator.webhooks import Webhooks
 from app.storage.models import Attempt, Call
 from bench.loadgen import percentile
 from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, jobs_outstanding

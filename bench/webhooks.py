@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from app.callstate import CallState
+from app.calls.state import CallState
 from app.config import load_config
 from app.escalation import build_chain
 from bench.loadgen import LoadResult, Signed, run_load, sign_all

@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.embedded_redis import EmbeddedRedisError, redis_executable  # noqa: E402
-from tests.postgres_server import find_bin_dir, unavailable_reason  # noqa: E402
+from app.devtools.embedded_redis import EmbeddedRedisError, redis_executable  # noqa: E402
+from tests.support.postgres import find_bin_dir, unavailable_reason  # noqa: E402
 
 
 def version(executable: Path | str, flag: str = "--version") -> str:

@@ -4,36 +4,27 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from app import create_app
 from app.config import HotlineConfig, load_config
-from app.runtime import MemorySink
+from app.eventlog.port import MemorySink
 from app.settings import Settings
 from app.storage.overrides import OverrideCache
+from app.web import create_app
+from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, NOW, TEST_CONFIG
 
 pytest_plugins = [
-    "tests.databases", "tests.twiml_plugin", "tests.admin_fixtures", "tests.redis_fixtures",
+    "tests.support.plugins.databases", "tests.support.plugins.twiml",
+    "tests.support.plugins.admin", "tests.support.plugins.redis",
 ]
-
-DATA = Path(__file__).parent / "data"
-TEST_CONFIG = DATA / "hotline.toml"
-AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
-ACCOUNT_SID = "AC" + "1" * 32
-# Wednesday of the rotation's 48th week: dana is on call, alice is next, then erin, then carol.
-NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-HOTLINE = "+49305550100"
-ACME = "+49301234567"
-ALICE, BOB, DANA = "+4915155500001", "+4915155500002", "+4915155500003"
-ERIN, CAROL = "+4915155500004", "+4915155500009"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Start a throwaway PostgreSQL for the session when one can run (required in CI)."""
-    from tests.postgres_server import start_postgres, unavailable_reason
+    from tests.support.postgres import start_postgres, unavailable_reason
 
     if os.environ.get("HOTLINE_TEST_POSTGRES_URL") or hasattr(config, "workerinput"):
         return
@@ -94,7 +85,7 @@ def client(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def sim(client):  # type: ignore[no-untyped-def]
-    from app.simulator import FlaskClientTransport, Simulator
+    from app.devtools.simulator import FlaskClientTransport, Simulator
 
     return Simulator(
         FlaskClientTransport(client), AUTH_TOKEN, voice_url="http://hotline.test/voice",

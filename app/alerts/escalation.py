@@ -12,20 +12,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.alerts import store
-from app.alerts.models import ACTIVE, FIRING, SILENT, Alert
 from app.alerts.pages import plan_page
 from app.alerts.payloads import Incoming
 from app.alerts.policy import choose_channel, next_position, severity_of
 from app.escalation import build_chain
-from app.notify.jobs import dispatch
+from app.notify.dispatch import dispatch
+from app.notify.outbox import Outbox
 from app.notify.queueing import enqueue
-from app.notify.services import Services
+from app.storage.alerts import ACTIVE, FIRING, SILENT, Alert
 
-PAGE_JOB = "app.alerts.jobs.page_step"
-ESCALATE_JOB = "app.alerts.jobs.escalate_alert"
+PAGE_JOB = "app.jobs.alerts.page_step"
+ESCALATE_JOB = "app.jobs.alerts.escalate_alert"
 
 
-def receive(svc: Services, incoming: Incoming) -> store.Received:
+def receive(svc: Outbox, incoming: Incoming) -> store.Received:
     """Record what the sender says; a new alert starts paging."""
     try:
         received = store.receive(svc.engine, incoming, opening(svc, incoming), svc.clock())
@@ -36,7 +36,7 @@ def receive(svc: Services, incoming: Incoming) -> store.Received:
     return received
 
 
-def opening(svc: Services, incoming: Incoming) -> store.Opening:
+def opening(svc: Outbox, incoming: Incoming) -> store.Opening:
     """Severity, channel and chain for an alert opening now, as the policy says."""
     section, now = svc.alerts, svc.clock()
     severity = severity_of(incoming.severity, section)
@@ -47,7 +47,7 @@ def opening(svc: Services, incoming: Incoming) -> store.Opening:
     return store.Opening(severity, channel, policy, chain, state)
 
 
-def keep_going(svc: Services, alert_id: int) -> None:
+def keep_going(svc: Outbox, alert_id: int) -> None:
     """Make sure the page for the alert's current step is queued (once; a no-op when done)."""
     alert = _load(svc, alert_id)
     if alert is not None and alert.status == FIRING and alert.escalation == ACTIVE:
@@ -55,7 +55,7 @@ def keep_going(svc: Services, alert_id: int) -> None:
                 job_id=f"alert-{alert.id}-page-r{alert.round}s{alert.step}")
 
 
-def page(svc: Services, alert_id: int, round_: int, step: int) -> str:
+def page(svc: Outbox, alert_id: int, round_: int, step: int) -> str:
     """Page whoever is at (round, step), then set the timer that moves on if nobody answers."""
     alert = _load(svc, alert_id)
     if alert is None or not _at(alert, round_, step):
@@ -77,7 +77,7 @@ def page(svc: Services, alert_id: int, round_: int, step: int) -> str:
     return f"paged {person.id}; moves on at {due.isoformat()}"
 
 
-def escalate(svc: Services, alert_id: int, round_: int, step: int, reason: str) -> str:
+def escalate(svc: Outbox, alert_id: int, round_: int, step: int, reason: str) -> str:
     """Move from (round, step) to the next person; nothing if the alert is elsewhere by now."""
     alert = _load(svc, alert_id)
     if alert is None or not _at(alert, round_, step):
@@ -92,7 +92,7 @@ def escalate(svc: Services, alert_id: int, round_: int, step: int, reason: str) 
     return f"moved to round {following[0]} step {following[1]}"
 
 
-def _load(svc: Services, alert_id: int) -> Alert | None:
+def _load(svc: Outbox, alert_id: int) -> Alert | None:
     with Session(svc.engine, expire_on_commit=False) as session:
         return session.get(Alert, alert_id)
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from app.alerts.models import ACKNOWLEDGED, EXHAUSTED, RESOLVED, SILENT
 from app.notify.delivery import CALL, EMAIL, SMS, Outgoing
 from app.notify.messages import alert_link
+from app.storage.alerts import ACKNOWLEDGED, EXHAUSTED, RESOLVED, SILENT
 
 CALL_PATH = "/alerts/voice/call"
 KEY_PATH = "/alerts/voice/key"
@@ -64,7 +64,7 @@ def _call_data(alert: Any, person: str, base_url: str, ring_seconds: int) -> dic
         "status_callback": f"{base_url}{STATUS_PATH}?{urlencode(query)}",
         "timeout": ring_seconds,
         # The call could not even be placed (an invalid number): the next person, right away.
-        "on_failure": {"func": "app.alerts.jobs.escalate_alert",
+        "on_failure": {"func": "app.jobs.alerts.escalate_alert",
                        "args": [alert.id, alert.round, alert.step, "the call failed"],
                        "job_id": f"alert-{alert.id}-failed-r{alert.round}s{alert.step}"},
     }

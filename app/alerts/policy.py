@@ -6,7 +6,7 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.alerts.config import WINDOW, AlertsSection, Channel
+from app.config.alerts import WINDOW, AlertsSection, Channel
 from app.schedule import is_open
 from app.schedule.wallclock import daily_window, nearby_days
 

@@ -16,7 +16,9 @@ from typing import Any, cast
 from sqlalchemy import Connection, CursorResult, Engine, Table, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.alerts.models import (
+from app.alerts.payloads import Incoming
+from app.notify.ledger import insert_for
+from app.storage.alerts import (
     ACKNOWLEDGED,
     ACTIVE,
     EXHAUSTED,
@@ -27,8 +29,6 @@ from app.alerts.models import (
     AlertLogEntry,
     AlertMember,
 )
-from app.alerts.payloads import Incoming
-from app.notify.ledger import insert_for
 from app.storage.db import WRITE_LOCK
 
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]

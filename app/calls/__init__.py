@@ -1,1 +1,1 @@
-"""The call log's vocabulary: typed events and what they mean for a call."""
+"""A call, end to end: the webhooks' flow, parameters, signed state, routing, events, ledger."""

@@ -42,7 +42,7 @@ def build_office_hours(sections: Mapping[str, BusinessHoursSection]) -> dict[str
 
 
 def check_hours(sections: Mapping[str, BusinessHoursSection]) -> list[tuple[str, str]]:
-    problems = []
+    problems: list[tuple[str, str]] = []
     for hid, section in sections.items():
         before = len(problems)
         for day, span in section.days.items():

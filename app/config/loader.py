@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.alerts.config import check_alerts
+from app.config.alerts import check_alerts
 from app.config.checks import cross_check
 from app.config.hours import build_office_hours
 from app.config.model import HotlineConfig, HotlineSettings, Line, Security

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from app.alerts.config import AlertsSection
+from app.config.alerts import AlertsSection
+from app.config.notifications import NotificationsSection
 from app.contracts import Contract, ContractDirectory
 from app.escalation import Person, Policy
-from app.notify.config import NotificationsSection
 from app.prompts import Prompts
 from app.schedule import BusinessHours, Rotation
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.alerts.config import AlertsSection
-from app.notify.config import NotificationsSection
+from app.config.alerts import AlertsSection
+from app.config.notifications import NotificationsSection
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 

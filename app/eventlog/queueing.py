@@ -17,7 +17,7 @@ from rq.serializers import JSONSerializer
 Event = dict[str, Any]
 
 # By dotted path, so the web tier enqueues without importing SQLAlchemy.
-PERSIST_JOB = "app.storage.jobs.persist_events"
+PERSIST_JOB = "app.jobs.events.persist_events"
 # A database that is down gets about half an hour before a job lands in the failed registry,
 # where `rq requeue` (or a replay of the same batch) brings it back.
 # Five quick retries for a passing glitch, then backing off: about half an hour of database

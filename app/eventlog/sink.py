@@ -177,18 +177,3 @@ class EventSink:
             self._queue = event_queue(connect(self.redis_url), self.queue_name)
         return self._queue
 
-
-class SynchronousSink:
-    """Persists in the caller's thread, straight into the database (tests, CLI tools)."""
-
-    def __init__(self, database_url: str | None = None) -> None:
-        self.database_url = database_url
-
-    def emit(self, events: list[Event]) -> None:
-        # Imported here: the web tier, which uses EventSink, need not load SQLAlchemy.
-        from app.storage import get_engine, store_events
-
-        store_events(get_engine(self.database_url), events)
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        return True

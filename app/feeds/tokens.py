@@ -29,7 +29,7 @@ def token_matches(secret_key: str, kind: FeedKind, ident: str, token: str | None
 
 
 def feed_path(kind: FeedKind, ident: str) -> str:
-    """The path the feed is served under (see app.feeds.views)."""
+    """The path the feed is served under (see app.web.feeds)."""
     return f"/calendar/{kind}/{ident}.ics"
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from app.calls import events as ev
 from app.calls.ledger import CallSummary, parse_at, summarise
+from app.config.notifications import NotificationsSection
 from app.escalation import OnCall, build_chain
 from app.notify import messages as text
-from app.notify.config import NotificationsSection
 from app.notify.delivery import EMAIL, SMS, Outgoing
 from app.schedule import on_call
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.notify.delivery import Outgoing
-from app.notify.models import FAILED, PENDING, SENDING, SENT, SKIPPED, Notification
+from app.storage.notifications import FAILED, PENDING, SENDING, SENT, SKIPPED, Notification
 
 LEASE = timedelta(minutes=5)
 NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]

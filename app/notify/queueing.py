@@ -10,8 +10,8 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
-# Listed before the call log's queue by the worker: a page or a voicemail note goes first.
-NOTIFY_QUEUE = "hotline-notify"
+from app.settings import NOTIFY_QUEUE
+
 RESULT_TTL = 24 * 3600  # a finished job's id keeps blocking a duplicate this long
 FAILURE_TTL = 14 * 24 * 3600
 
@@ -35,5 +35,5 @@ def enqueue(queue: Queue, func: str, *args: Any, job_id: str, at: datetime | Non
 def queue_reminder_planning(connection: Redis) -> None:
     """At a worker's start: plan the shift reminders (a job; planning twice changes nothing)."""
     Queue(NOTIFY_QUEUE, connection=connection, serializer=JSONSerializer).enqueue(
-        "app.notify.jobs.plan_shift_reminders", result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+        "app.jobs.notify.plan_shift_reminders", result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
         description="plan shift reminders")

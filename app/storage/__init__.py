@@ -1,10 +1,12 @@
-"""The call log in SQL: models, engines, migrations, the persisting job and the queries.
+"""The call log in SQL: models, engines, migrations, storing events and the queries.
 
 Everything here is derived from the append-only ``events`` table: ``calls``, ``attempts`` and
 ``voicemails`` are rebuilt from a call's events each time one of them arrives.
 """
 
-from app.storage import accounts  # noqa: F401  (the admin console's tables on Base.metadata)
+# Every table on Base.metadata, for migrations and schema checks: the console's accounts, the
+# notifications' ledger and the alerts.
+from app.storage import accounts, alerts, notifications  # noqa: F401
 from app.storage.db import (
     default_database_url,
     dispose_engines,
@@ -12,9 +14,9 @@ from app.storage.db import (
     make_engine,
     normalize_url,
 )
-from app.storage.jobs import persist_events, rebuild_calls, store_events
 from app.storage.migrate import upgrade
 from app.storage.queries import call_with_attempts, recent_calls
+from app.storage.store import SynchronousSink, rebuild_calls, store_events
 
 __all__ = [
     "call_with_attempts",
@@ -23,9 +25,9 @@ __all__ = [
     "get_engine",
     "make_engine",
     "normalize_url",
-    "persist_events",
     "rebuild_calls",
     "recent_calls",
+    "SynchronousSink",
     "store_events",
     "upgrade",
 ]

@@ -12,8 +12,9 @@ import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import CursorResult, Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,8 @@ def list_overrides(session: Session, start: datetime | None = None,
 
 
 def delete_override(session: Session, override_id: int) -> bool:
-    return session.execute(delete(OverrideRow).where(OverrideRow.id == override_id)).rowcount > 0
+    result = session.execute(delete(OverrideRow).where(OverrideRow.id == override_id))
+    return cast(CursorResult[Any], result).rowcount > 0
 
 
 def as_domain(row: OverrideRow) -> Override:

@@ -1,0 +1,154 @@
+"""The call flow as pure functions: Twilio's parameters and the configuration in, a reply out.
+
+Each handler returns a :class:`Reply`: which TwiML template to render with what, and the log
+events the step produced. Nothing here touches Flask, Redis or the database. This module holds
+the caller's first steps (identify, route, PIN, emergency); the chain's steps are in
+``app.calls.chain`` and the callbacks that only log in ``app.calls.callbacks``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.calls import events as ev
+from app.calls.callbacks import LogCallbacks
+from app.calls.chain import ChainSteps
+from app.calls.params import Params, call_sid, clip, digits_of
+from app.calls.routing import route, spoken_time
+from app.calls.state import CallState
+from app.calls.steps import ANONYMOUS, TIER_WORDS, DialStep, Reply, UrlFor
+from app.config.model import Line
+from app.contracts import Contract, normalise_number
+from app.prompts import fill
+
+__all__ = ["CallFlow", "DialStep", "Reply", "UrlFor"]
+
+
+class CallFlow(ChainSteps, LogCallbacks):
+    """Every webhook of a hotline call, one method each."""
+
+    def incoming(self, params: Params) -> Reply:
+        sid = call_sid(params)
+        region = self.config.hotline.default_region
+        caller = normalise_number(params.get("From"), region)
+        line = self.config.line_for(normalise_number(params.get("To"), region))
+        started = self._event(ev.CALL_STARTED, sid, "started", {
+            "from": clip(params.get("From")), "to": clip(params.get("To")), "caller": caller,
+            "line": line.id,
+        })
+        contract = self.config.directory.by_caller(caller)
+        if self.config.security.blocks(caller):
+            reply = self._reply("reject", [self._event(ev.CALL_REJECTED, sid, "rejected", {
+                "reason": "blocklist"})])
+        elif contract is not None:
+            reply = self._identified(sid, params, contract, line, "caller_id")
+        elif not self.guard.pin_allowed(caller):
+            reply = self._voicemail(sid, CallState(version=self.config.version, line=line.id),
+                                    "too many wrong PINs")
+            reply.events.insert(0, self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified", {
+                "reason": "too many wrong PINs", "action": "voicemail"}))
+        else:
+            reason = "withheld" if caller is None else "unknown number"
+            reply = self._ask_pin(line, 1, retry=False)
+            reply.events.append(self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified", {
+                "reason": reason, "action": "pin",
+            }))
+        reply.events.insert(0, started)
+        return reply
+
+    def pin_entered(self, params: Params, attempt: int, state: CallState) -> Reply:
+        sid = call_sid(params)
+        line = self.config.line(state.line)
+        digits = digits_of(params.get("Digits"))
+        contract = self.config.directory.by_pin(digits)
+        logged = self._event(ev.PIN_ATTEMPT, sid, f"pin:{attempt}", {
+            "attempt": attempt, "ok": contract is not None, "digits_len": len(digits),
+        })
+        caller = normalise_number(params.get("From"), self.config.hotline.default_region)
+        if contract is None:
+            self.guard.pin_failed(caller)
+        if contract is not None:
+            reply = self._identified(sid, params, contract, line, "pin")
+        elif attempt < self.config.hotline.pin_tries and self.guard.pin_allowed(caller):
+            reply = self._ask_pin(line, attempt + 1, retry=True)
+        else:
+            reply = self._unidentified(sid, params, line)
+        reply.events.insert(0, logged)
+        return reply
+
+    def emergency(self, params: Params, state: CallState) -> Reply:
+        """Outside business hours the caller pressed a key at "press 1 if production is down"."""
+        sid = call_sid(params)
+        line = self.config.line(state.line)
+        contract = self.config.directory.get(state.contract) or ANONYMOUS
+        if digits_of(params.get("Digits"), 1) != "1":
+            return self._voicemail(sid, state, "closed")
+        reply = self._connect(sid, params, contract, line)
+        reply.events.insert(0, self._event(ev.ROUTE_EMERGENCY, sid, "emergency", {"digits": "1"}))
+        return reply
+
+    def _identified(self, sid: str, params: Params, contract: Contract, line: Line,
+                    method: str) -> Reply:
+        identified = self._event(ev.CALL_IDENTIFIED, sid, "identified", {
+            "contract": contract.id, "contract_name": contract.name, "tier": contract.tier.value,
+            "method": method,
+        })
+        decision = route(self.config, contract, line, self.now)
+        if decision.served:
+            reply = self._connect(sid, params, contract, line)
+        else:
+            reply = self._closed(sid, contract, line, decision.opens_at, decision.emergency_option)
+        reply.events.insert(0, identified)
+        return reply
+
+    def _connect(self, sid: str, params: Params, contract: Contract, line: Line) -> Reply:
+        plan = self.chain(self.config.policies[line.policy], self.config.rotations, self.now)
+        state = CallState(contract.id, plan.people, 0, self.config.version, line.id)
+        chosen = self._event(ev.CHAIN_CHOSEN, sid, "chain", {
+            "policy": line.policy, "chain": list(plan.people), "skipped": list(plan.skipped),
+        })
+        greeting = fill(line.prompts.greeting, customer=contract.name,
+                        tier=TIER_WORDS[contract.tier], hotline=line.name)
+        reply = self._dial(sid, params, state, announce=False)
+        if reply.template == "dial":
+            reply.template = "greeting"
+            reply.context["greeting"] = greeting
+        reply.events.insert(0, chosen)
+        return reply
+
+    def _closed(self, sid: str, contract: Contract, line: Line, opens_at: datetime | None,
+                emergency: bool) -> Reply:
+        state = CallState(contract.id, (), 0, self.config.version, line.id)
+        closed = fill(line.prompts.closed, customer=contract.name, hotline=line.name,
+                      opens=spoken_time(opens_at, self.now))
+        reply = self._voicemail(sid, state, "closed")
+        reply.template = "closed"
+        reply.context["closed"] = closed
+        reply.context["offer"] = line.prompts.emergency_offer if emergency else ""
+        reply.context["emergency_url"] = (
+            self.url_for("voice.emergency", state.to_query()) if emergency else "")
+        reply.events.insert(0, self._event(ev.ROUTE_CLOSED, sid, "closed", {
+            "opens_at": opens_at.isoformat() if opens_at else None, "emergency_option": emergency,
+        }))
+        return reply
+
+    def _ask_pin(self, line: Line, attempt: int, retry: bool) -> Reply:
+        prompt = line.prompts.pin_retry if retry else fill(line.prompts.pin_request,
+                                                          hotline=line.name)
+        query = {"t": str(attempt), **({"l": line.id} if line.id else {})}
+        return self._reply("pin", prompt=prompt, action_url=self.url_for("voice.pin", query))
+
+    def _unidentified(self, sid: str, params: Params, line: Line) -> Reply:
+        action = self.config.hotline.unidentified
+        logged = self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified:final", {
+            "reason": "pin not recognised", "action": action,
+        })
+        if action == "chain":
+            reply = self._connect(sid, params, ANONYMOUS, line)
+        elif action == "hangup":
+            reply = self._reply("goodbye", message=line.prompts.pin_failed)
+        else:
+            state = CallState(version=self.config.version, line=line.id)
+            reply = self._voicemail(sid, state, "pin not recognised", lead=line.prompts.pin_failed)
+        reply.events.insert(0, logged)
+        return reply

@@ -1,0 +1,107 @@
+"""``hotline admin``: console accounts (add, list, remove) and API tokens."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from app.storage.db import get_engine
+from app.storage.users import AccountError, add_user, issue_token, list_users, remove_user, revoke_tokens
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def database_option(func: F) -> F:
+    return click.option(
+        "--database-url", envvar="DATABASE_URL", metavar="URL",
+        help="Defaults to $DATABASE_URL, else the SQLite file in the var folder.",
+    )(func)
+
+
+def open_session(database_url: str | None) -> Session:
+    engine = get_engine(database_url or None)
+    if not inspect(engine).has_table("users"):
+        raise click.ClickException("no accounts table in this database: run `hotline migrate` first")
+    return Session(engine)
+
+
+@click.group("admin")
+def admin_group() -> None:
+    """Accounts of the admin console, and tokens for its JSON API."""
+
+
+@admin_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "viewer"]), required=True,
+              help="admin: may change overrides and follow-ups; viewer: reads only.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
+@database_option
+def add_command(username: str, role: str, password_stdin: bool, database_url: str | None) -> None:
+    """Create an account; the password is asked twice unless it comes on standard input."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with open_session(database_url) as session:
+        try:
+            user = add_user(session, username, password, role)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"added {user.username} ({user.role})")
+
+
+@admin_group.command("list")
+@database_option
+def list_command(database_url: str | None) -> None:
+    """Show every account, its role and when it was created."""
+    with open_session(database_url) as session:
+        users = list_users(session)
+        if not users:
+            click.echo("No accounts yet: hotline admin add NAME --role admin")
+        width = max((len(u.username) for u in users), default=0)
+        for user in users:
+            click.echo(f"{user.username.ljust(width)}  {user.role.ljust(6)}  "
+                       f"created {user.created_at:%Y-%m-%d %H:%M} UTC")
+
+
+@admin_group.command("remove")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@database_option
+def remove_command(username: str, yes: bool, database_url: str | None) -> None:
+    """Delete an account with its API tokens; its browser sessions end at once."""
+    if not yes:
+        click.confirm(f"Remove {username} and its API tokens?", abort=True)
+    with open_session(database_url) as session:
+        if not remove_user(session, username):
+            raise click.ClickException(f"no user {username!r}")
+        session.commit()
+        click.echo(f"removed {username}")
+
+
+@admin_group.command("token")
+@click.argument("username")
+@click.option("--label", default=None, help="What the token is for, e.g. the ticketing tool.")
+@click.option("--revoke-all", is_flag=True, help="Revoke every token of the user instead.")
+@database_option
+def token_command(username: str, label: str | None, revoke_all: bool,
+                  database_url: str | None) -> None:
+    """Print a new API token for USER (shown once; keep it secret), or revoke them all."""
+    with open_session(database_url) as session:
+        try:
+            if revoke_all:
+                count = revoke_tokens(session, username)
+            else:
+                token = issue_token(session, username, label, datetime.now(UTC))
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"revoked {count} token(s) of {username}" if revoke_all else token)

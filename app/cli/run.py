@@ -1,0 +1,252 @@
+"""`hotline run` (web, log workers and Redis on one machine) and `hotline worker`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import click
+from sqlalchemy.engine import make_url
+
+from app.cli.worker import run_worker
+from app.devtools.embedded_redis import (
+    EmbeddedRedis,
+    EmbeddedRedisError,
+    port_is_free,
+    start_embedded_redis,
+    supervised_child,
+)
+from app.notify.queueing import NOTIFY_QUEUE
+from app.settings import EVENT_QUEUE, Settings, var_dir
+from app.storage import default_database_url, upgrade
+
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn_conf.py"
+STOP_TIMEOUT = 30.0  # gunicorn's graceful_timeout (20 s) plus room for a log job to finish
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+class _Interrupted(Exception):
+    """A stop signal arrived while the stack was still starting."""
+
+
+class SignalTrap:
+    """Records SIGINT/SIGTERM/SIGHUP; while starting up, a signal aborts the start at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.abort_start = True
+        self._previous: dict[int, object] = {}
+
+    def install(self) -> None:
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            if handler is not None:  # None: a handler not set from Python, nothing to put back
+                signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        if self.abort_start:
+            raise _Interrupted(signum)
+
+
+@click.command("run")
+@click.option("--port", type=int, default=5000, envvar="PORT", show_default=True,
+              help="HTTP port for Twilio's webhooks and the admin pages (env PORT).")
+@click.option("--web-workers", type=click.IntRange(min=1), default=2, envvar="WEB_CONCURRENCY",
+              show_default=True, help="gunicorn sync workers (env WEB_CONCURRENCY).")
+@click.option("--log-workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="RQ worker processes writing the call log.")
+def run_command(port: int, web_workers: int, log_workers: int) -> None:
+    """Run the whole hotline on this machine: web, log workers, and Redis if REDIS_URL is unset."""
+    if not port_is_free(port, "0.0.0.0"):
+        raise click.ClickException(f"port {port} is in use (another hotline?); choose one: --port")
+    try:
+        code = run_stack(port, web_workers, log_workers)
+    except EmbeddedRedisError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(code)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
+@click.option("--queue", "queues", multiple=True, default=[EVENT_QUEUE], show_default=True,
+              help=f"Queue to work on: {EVENT_QUEUE} (the call log) or {NOTIFY_QUEUE} "
+                   "(notifications, alert calls, reminders).")
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """An RQ worker on REDIS_URL: by default it writes the call log to the database.
+
+    One queue per worker: RQ hands a single-queue worker its job through an intermediate list,
+    so a worker killed at that instant loses nothing; with several queues it cannot.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise click.UsageError(
+            "REDIS_URL is not set. `hotline run` starts Redis itself and prints its URL; "
+            "for a separate worker, export REDIS_URL=redis://HOST:6379/0"
+        )
+    run_worker(url, list(queues), burst=burst)
+
+
+def migrate() -> str:
+    """Run the Alembic migrations; returns the database URL with its password hidden."""
+    url = default_database_url()
+    upgrade(url)
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def run_stack(port: int, web_workers: int, log_workers: int) -> int:
+    """Start everything, supervise it, stop it all; the exit code for the shell."""
+    trap = SignalTrap()
+    trap.install()
+    children: list[Child] = []
+    redis: EmbeddedRedis | None = None
+    try:
+        env = child_environment(port, web_workers)
+        if not env.get("REDIS_URL"):
+            redis = start_embedded_redis(var_dir() / "redis")
+            env["REDIS_URL"] = redis.url
+        database = migrate()
+        children.append(_spawn("web", gunicorn_argv(port, web_workers), env))
+        for i in range(1, log_workers + 1):
+            children.append(_spawn(f"log worker {i}", [*hotline_argv(), "worker"], env))
+        children.append(_spawn("notify worker", [*hotline_argv(), "worker", "--queue",
+                                                 NOTIFY_QUEUE], env))
+        trap.abort_start = False
+        if trap.received:
+            return 0
+        _announce(port, web_workers, log_workers, env["REDIS_URL"], redis, database)
+        return supervise(children, trap, port)
+    except _Interrupted:
+        return 0
+    finally:
+        trap.abort_start = False
+        stop_children(children, trap)
+        if redis is not None:
+            redis.stop()
+        trap.restore()
+
+
+def child_environment(port: int, web_workers: int) -> dict[str, str]:
+    env = dict(os.environ, PORT=str(port), WEB_CONCURRENCY=str(web_workers), PYTHONUNBUFFERED="1")
+    # Without TWILIO_AUTH_TOKEN/SECRET_KEY the app uses demo secrets kept in the var folder;
+    # drawing them here, once, keeps web workers that start together from drawing two.
+    Settings.from_env(env)
+    return env
+
+
+def gunicorn_argv(port: int, web_workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "-c", str(GUNICORN_CONF),
+        "--bind", f"0.0.0.0:{port}",
+        "--workers", str(web_workers),
+        "app.wsgi:application",
+    ]  # fmt: skip
+
+
+def hotline_argv() -> list[str]:
+    """The `hotline` console script of this installation."""
+    beside = Path(sys.executable).with_name("hotline")
+    found = str(beside) if beside.exists() else shutil.which("hotline")
+    if not found:
+        raise click.ClickException("the `hotline` command is not installed (pip install -e .)")
+    return [found]
+
+
+def _spawn(name: str, argv: list[str], env: dict[str, str]) -> Child:
+    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, preexec_fn=supervised_child)
+    return Child(name, process)
+
+
+def supervise(children: list[Child], trap: SignalTrap, port: int) -> int:
+    """Wait for a stop signal (exit 0) or a child's death (exit 1); nothing is restarted."""
+    ready = False
+    while not trap.received:
+        for child in children:
+            code = child.process.poll()
+            if code is not None:
+                click.echo(
+                    f"hotline: {child.name} (pid {child.process.pid}) {_how_it_ended(code)}; "
+                    "stopping everything", err=True,
+                )
+                return 1
+        if not ready and healthy(port):
+            ready = True
+            click.echo(f"hotline: ready, http://127.0.0.1:{port}/healthz answers")
+        time.sleep(0.2)
+    click.echo(f"hotline: {signal.Signals(trap.received[0]).name} received, stopping")
+    return 0
+
+
+def _how_it_ended(code: int) -> str:
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was killed by signal {-code}"
+
+
+def healthy(port: int) -> bool:
+    try:
+        with _NO_PROXY.open(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def stop_children(children: list[Child], trap: SignalTrap) -> None:
+    """SIGTERM to all (graceful); SIGKILL to what is left after STOP_TIMEOUT or a 2nd signal."""
+    signals_before = len(trap.received)
+    for child in children:
+        if child.process.poll() is None:
+            child.process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while any(c.process.poll() is None for c in children):
+        if time.monotonic() > deadline or len(trap.received) > signals_before:
+            click.echo("hotline: killing what is still running", err=True)
+            break
+        time.sleep(0.1)
+    for child in children:
+        _kill_group(child.process.pid)  # gunicorn's workers, RQ's work horse: nothing lingers
+        child.process.wait()
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _announce(
+    port: int, web: int, logs: int, redis_url: str, redis: EmbeddedRedis | None, database: str
+) -> None:
+    where = f"embedded, data in {redis.data_dir}" if redis else "from REDIS_URL"
+    click.echo(
+        f"hotline: listening on http://0.0.0.0:{port} (web workers: {web}, log workers: {logs})\n"
+        f"  Redis:    {redis_url} ({where})\n"
+        f"  database: {database}\n"
+        f"  Place a test call from another terminal (the next engineer picks up):\n"
+        f"    hotline simulate --url http://127.0.0.1:{port} --outcomes no-answer,accept\n"
+        f"  Stop with Ctrl-C."
+    )

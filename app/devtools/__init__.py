@@ -1,0 +1,1 @@
+"""Tools for trying the hotline without Twilio: the call simulator and an embedded Redis server."""

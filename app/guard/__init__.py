@@ -1,0 +1,1 @@
+"""Abuse limits and presence: the ``Guard`` port, its in-process adapter and its Redis adapter."""

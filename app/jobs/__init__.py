@@ -1,0 +1,1 @@
+"""The RQ entry points: thin functions taking ids and primitives, composing storage, notify and alerts."""

@@ -1,0 +1,65 @@
+"""The call log's RQ job: store a batch of events, then queue the notifications they call for.
+
+Stored events that end a call queue one notification job per call and trigger: cheap (no SQL,
+no configuration) and idempotent, one job id per call and trigger, and the ledger holds each
+message once anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rq import Queue, get_current_job
+from rq.serializers import JSONSerializer
+
+from app.calls import events as ev
+from app.notify.calls import ENDED, VOICEMAIL
+from app.notify.queueing import enqueue
+from app.settings import NOTIFY_QUEUE
+from app.storage.db import default_database_url, get_engine
+from app.storage.store import store_events
+
+# A call's last callbacks (recording status, a late dial result) may trail its end by seconds.
+SETTLE = timedelta(seconds=15)
+
+
+def persist_events(events: list[dict[str, Any]]) -> int:
+    """RQ job: store ``events`` in the database at ``DATABASE_URL``; returns how many were new.
+
+    Idempotent: a second run, or a concurrent one in another worker, leaves the same rows.
+    Then queues the notifications for calls these events end (voicemail, missed), once each.
+    """
+    stored = store_events(get_engine(default_database_url()), events)
+    queue_call_notifications(events)
+    return stored
+
+
+def queue_call_notifications(events: Iterable[dict[str, Any]]) -> int:
+    """Queue ``notify_call`` for calls these events end; 0 outside an RQ job."""
+    job = get_current_job()
+    if job is None:
+        return 0
+    queue = Queue(NOTIFY_QUEUE, connection=job.connection, serializer=JSONSerializer)
+    now = datetime.now(UTC)
+    count = 0
+    for call_sid, trigger in sorted(triggers(events)):
+        at = now + SETTLE if trigger == ENDED else None
+        count += enqueue(queue, "app.jobs.notify.notify_call", call_sid, trigger,
+                         job_id=f"notify-{call_sid}-{trigger}", at=at)
+    return count
+
+
+def triggers(events: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(call, trigger) pairs: a recorded voicemail, a call's end."""
+    found = set()
+    for event in events:
+        sid = event.get("call_sid")
+        if not isinstance(sid, str) or not sid.isalnum():
+            continue
+        if event.get("type") == ev.VOICEMAIL_RECORDED:
+            found.add((sid, VOICEMAIL))
+        elif event.get("type") == ev.CALL_ENDED:
+            found.add((sid, ENDED))
+    return found

@@ -1,5 +1,0 @@
-"""Twilio's voice webhooks: signature check, the call flow, TwiML out."""
-
-from app.voice.views import bp
-
-__all__ = ["bp"]

@@ -1,0 +1,5 @@
+"""Twilio's voice webhooks: signature check, the call flow, TwiML out."""
+
+from app.web.voice.views import bp
+
+__all__ = ["bp"]

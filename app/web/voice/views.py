@@ -1,0 +1,179 @@
+"""The voice blueprint: thin views that parse Twilio's request, run the call flow, render TwiML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, Request, Response, abort, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from app.calls.events import Event
+from app.calls.flow import CallFlow, Reply, UrlFor
+from app.calls.params import is_number
+from app.calls.state import CallState
+from app.web.runtime import Runtime, runtime
+from app.web.twiml import render
+from app.web.voice.signature import is_genuine, request_host_url, signed_url
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+log = logging.getLogger(__name__)
+
+
+def current_request() -> Request:
+    """The request itself: each read through Flask's ``request`` proxy costs a context lookup."""
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
+@bp.before_request
+def check_signature() -> None:
+    rt = runtime()
+    req = current_request()
+    url = signed_url(req, rt.settings.public_base_url)
+    signature = req.environ.get("HTTP_X_TWILIO_SIGNATURE")
+    if not is_genuine(url, req.form, signature, rt.settings.auth_tokens):
+        log.warning("rejected a voice request with a missing or wrong signature: %s", url)
+        abort(403)
+
+
+@bp.errorhandler(Exception)
+def safe_answer(error: Exception) -> Response | HTTPException:
+    """Any failure inside a webhook still answers TwiML that reaches a person."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("voice webhook failed; answering with the safe document")
+    rt = runtime()
+    policy = rt.config.policy
+    people = [p for p in (policy.cio, *(b.target for b in policy.backups if b.kind == "person"))
+              if p and p in rt.config.people]
+    return twiml(render(
+        "safe", language=rt.config.hotline.language, voice=rt.config.hotline.voice,
+        apology=rt.config.prompts.error_apology,
+        numbers=[rt.config.people[p].phone for p in people[:3]],
+        ring_seconds=policy.ring_seconds, action_url=public_url("voice.safe_result", {}),
+    ))
+
+
+@bp.post("/pin")
+def pin() -> Response:
+    rt, req = runtime(), current_request()
+    attempt = req.args.get("t", "1")
+    tries = int(attempt) if is_number(attempt, limit=3) else 99
+    return answer(rt, flow(rt, req).pin_entered(params(req), tries, state(req)))
+
+
+@bp.post("/safe-result")
+def safe_result() -> Response:
+    rt = runtime()
+    connected = request.form.get("DialCallStatus") == "completed"
+    prompts = rt.config.prompts
+    return twiml(render(
+        "safe_result", language=rt.config.hotline.language, voice=rt.config.hotline.voice,
+        connected=connected, voicemail_prompt=prompts.voicemail, goodbye=prompts.goodbye,
+        max_seconds=rt.config.hotline.voicemail_max_seconds,
+    ))
+
+
+def flow(rt: Runtime, req: Request) -> CallFlow:
+    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard)
+
+
+def params(req: Request) -> dict[str, str]:
+    """Twilio's form as a plain dict (first value per name): the flow reads many names, and a
+    missing one costs werkzeug's MultiDict an exception each time."""
+    return first_values(req.form)
+
+
+def state(req: Request) -> CallState:
+    return state_of(req.query_string)
+
+
+@lru_cache(maxsize=4096)
+def state_of(query: bytes) -> CallState:
+    """The call state in a webhook's query string. Calls share states (the same chain at the
+    same step), so each query string is parsed once; only signed requests get this far."""
+    pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+    return CallState.from_query(first_values(MultiDict(pairs)))
+
+
+def first_values(values: MultiDict[str, str]) -> dict[str, str]:
+    """``values.to_dict()``, read straight from the value list a MultiDict keeps per name."""
+    return {name: found[0] for name, found in dict.items(values)}
+
+
+def url_builder(rt: Runtime, req: Request) -> UrlFor:
+    """Absolute URLs of this app's webhooks for the current request (base worked out once)."""
+    base = rt.settings.public_base_url or request_host_url(req)
+    paths = rt.webhook_paths
+    root = req.root_path
+
+    def build(endpoint: str, query: Mapping[str, str]) -> str:
+        path = paths.get((root, endpoint))
+        if path is None:  # url_for once per route and script root, not per request
+            path = paths[(root, endpoint)] = url_for(endpoint)
+        return f"{base}{path}?{encoded_query(tuple(query.items()))}" if query else f"{base}{path}"
+
+    return build
+
+
+def public_url(endpoint: str, query: Mapping[str, str]) -> str:
+    return url_builder(runtime(), current_request())(endpoint, query)
+
+
+@lru_cache(maxsize=4096)
+def encoded_query(items: tuple[tuple[str, str], ...]) -> str:
+    """One dial step puts the same call state in three URLs, and calls share states."""
+    return urlencode(items)
+
+
+def answer(rt: Runtime, reply: Reply) -> Response:
+    body = render(reply.template, language=reply.language or rt.config.hotline.language,
+                  voice=rt.config.hotline.voice, **reply.context)
+    if reply.events:
+        rt.sink.emit(reply.events)
+    return twiml(body)
+
+
+def logged(rt: Runtime, events: list[Event]) -> Response:
+    if events:
+        rt.sink.emit(events)
+    return twiml(render("empty", language="en-US"))
+
+
+def twiml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def step_view(step: Callable[..., Any], with_state: bool, respond: Callable[..., Response]
+              ) -> Callable[[], Response]:
+    """A webhook that hands Twilio's form (and the signed call state) to one step of the flow."""
+    if with_state:
+        def view() -> Response:
+            rt, req = runtime(), current_request()
+            return respond(rt, step(flow(rt, req), params(req), state(req)))
+    else:
+        def view() -> Response:
+            rt, req = runtime(), current_request()
+            return respond(rt, step(flow(rt, req), params(req)))
+    return view
+
+
+# path: endpoint, the flow's step, whether it reads the call state, what it answers
+STEPS: dict[str, tuple[str, Callable[..., Any], bool, Callable[..., Response]]] = {
+    "": ("incoming", CallFlow.incoming, False, answer),
+    "/emergency": ("emergency", CallFlow.emergency, True, answer),
+    "/dial-result": ("dial_result", CallFlow.dial_result, True, answer),
+    "/screen": ("screen", CallFlow.screen, True, answer),
+    "/screen-result": ("screen_result", CallFlow.screen_result, True, answer),
+    "/voicemail-done": ("voicemail_done", CallFlow.voicemail_done, True, answer),
+    "/leg-status": ("leg_status", CallFlow.leg_status, True, logged),
+    "/status": ("call_status", CallFlow.call_status, False, logged),
+    "/recording-status": ("recording_status", CallFlow.recording_status, False, logged),
+    "/transcription": ("transcription", CallFlow.transcription, False, logged),
+}
+for path, (endpoint, step, with_state, respond) in STEPS.items():
+    bp.add_url_rule(path, endpoint, step_view(step, with_state, respond), methods=["POST"])

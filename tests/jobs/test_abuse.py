@@ -1,0 +1,141 @@
+"""Abuse limits: blocklist, PIN guessing (per caller and overall), call length, busy engineers."""
+
+from __future__ import annotations
+
+import time
+
+from app.calls import events as ev
+from app.calls.ledger import summarise
+from app.config import parse_config
+from app.devtools.simulator import Answer, CallerScript, FlaskClientTransport, Simulator
+from app.eventlog.port import MemorySink
+from app.guard.redis_guard import RedisGuard
+from app.storage.overrides import OverrideCache
+from app.web import create_app
+from tests.support.constants import ACCOUNT_SID, ACME, ALICE, AUTH_TOKEN, DANA, HOTLINE, NOW, TEST_CONFIG
+from tests.unit.test_config import with_change
+
+WRONG_THREE_TIMES = CallerScript(digits=["1111#", "2222#", "3333#"])
+
+
+def make_sim(settings, config, sink=None, guard=None):  # type: ignore[no-untyped-def]
+    app = create_app(settings, config, sink or MemorySink(), clock=lambda: NOW,
+                     overrides=OverrideCache(None), TESTING=True)
+    if guard is not None:
+        app.extensions["hotline"].guard = guard
+    sim = Simulator(FlaskClientTransport(app.test_client()), AUTH_TOKEN, account_sid=ACCOUNT_SID,
+                    voice_url="http://hotline.test/voice",
+                    status_callback_url="http://hotline.test/voice/status", clock_start=NOW)
+    return sim, app
+
+
+def configured(**security):  # type: ignore[no-untyped-def]
+    return parse_config(with_change(TEST_CONFIG, lambda d: d.update(security=security)))
+
+
+def test_blocklisted_numbers_and_prefixes_are_rejected(settings) -> None:  # type: ignore[no-untyped-def]
+    sink = MemorySink()
+    sim, _ = make_sim(settings, configured(blocklist=["+1 900", "+4940111222"]), sink)
+    for caller in ("+19005550100", "+4940111222"):
+        result = sim.place_call(caller, HOTLINE, phones={DANA: Answer(press="1")})
+        assert result.dialed == [] and result.caller_heard == []
+        assert result.end_status == "busy"
+    assert [e["data"]["reason"] for e in sink.of_type(ev.CALL_REJECTED)] == ["blocklist"] * 2
+    assert summarise([e for e in sink.events if e["call_sid"] == result.call_sid]).outcome == "rejected"
+    allowed = sim.place_call("+4940111223", HOTLINE, CallerScript(digits=["4711#"]),
+                             {DANA: Answer(press="1")})
+    assert allowed.connected_to == DANA
+
+
+def test_pin_guessing_is_limited_per_caller(settings) -> None:  # type: ignore[no-untyped-def]
+    sim, _ = make_sim(settings, configured(pin_failures_per_caller=4))
+    first = sim.place_call("+4940111222", HOTLINE, WRONG_THREE_TIMES)
+    assert len([t for t in first.caller_heard if "PIN" in t]) == 4  # prompt, 2 retries, failed
+    second = sim.place_call("+4940111222", HOTLINE, WRONG_THREE_TIMES)
+    assert not [t for t in second.caller_heard if "not recognised" in t], "4th failure: no retry"
+    assert second.caller_heard[1].startswith("Sorry, we could not recognise your PIN.")
+    third = sim.place_call("+4940111222", HOTLINE, CallerScript(digits=["4711#"]))
+    assert not any("PIN" in t for t in third.caller_heard), "no more guesses: straight to voicemail"
+    assert third.recorded and third.dialed == []
+    other = sim.place_call("+4940999888", HOTLINE, CallerScript(digits=["4711#"]),
+                           {DANA: Answer(press="1")})
+    assert other.connected_to == DANA
+
+
+def test_pin_guessing_is_limited_overall(settings) -> None:  # type: ignore[no-untyped-def]
+    sim, _ = make_sim(settings, configured(pin_failures_global=5))
+    for n in range(2):
+        sim.place_call(f"+494011122{n}", HOTLINE, WRONG_THREE_TIMES)
+    fresh = sim.place_call("+4940555666", HOTLINE, CallerScript(digits=["4711#"]))
+    assert fresh.dialed == [] and fresh.recorded
+    known = sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
+    assert known.connected_to == DANA, "customers identified by caller ID are never limited"
+
+
+def test_calls_have_a_maximum_length(settings) -> None:  # type: ignore[no-untyped-def]
+    sim, _ = make_sim(settings, configured(max_call_minutes=45))
+    result = sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
+    assert 'timeLimit="2700"' in result.requests[0].body
+
+
+def test_an_engineer_on_a_hotline_call_is_not_rung_again(settings, config) -> None:  # type: ignore[no-untyped-def]
+    sink = MemorySink()
+    sim, app = make_sim(settings, config, sink)
+    guard = app.extensions["hotline"].guard
+    guard.engaged("dana", "CA" + "f" * 32)  # dana accepted another customer's call
+    result = sim.place_call(ACME, HOTLINE, phones={ALICE: Answer(press="1")})
+    assert result.dialed == [ALICE]
+    skipped = sink.of_type(ev.STEP_SKIPPED)[0]["data"]
+    assert (skipped["person"], skipped["reason"]) == ("dana", "dana is on another hotline call")
+    guard.released("CA" + "f" * 32)
+    again = sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
+    assert again.dialed == [DANA]
+
+
+def test_accepting_marks_the_engineer_busy_until_the_call_ends(settings, config) -> None:  # type: ignore[no-untyped-def]
+    sim, app = make_sim(settings, config)
+    guard = app.extensions["hotline"].guard
+    seen_busy: list[bool] = []
+    original = guard.released
+
+    def released(call_sid: str) -> None:
+        seen_busy.append(guard.busy("dana"))
+        original(call_sid)
+
+    guard.released = released
+    sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
+    assert seen_busy[0] is True, "busy while talking"
+    assert guard.busy("dana") is False, "free again once the call ended"
+
+
+def test_limits_are_shared_through_redis_and_safe_without_it(settings, redis_server) -> None:  # type: ignore[no-untyped-def]
+    config = configured(pin_failures_per_caller=3)
+    guards = [RedisGuard(redis_server.url, 3, 60, 7200) for _ in range(2)]
+    web_a, _ = make_sim(settings, config, guard=guards[0])
+    web_b, _ = make_sim(settings, config, guard=guards[1])
+    web_a.place_call("+4940111222", HOTLINE, WRONG_THREE_TIMES)
+    blocked = web_b.place_call("+4940111222", HOTLINE, CallerScript(digits=["4711#"]))
+    assert blocked.dialed == [] and not any("PIN" in t for t in blocked.caller_heard)
+    guards[0].engaged("dana", "CA" + "e" * 32)
+    deadline = time.monotonic() + 3
+    while not guards[1].busy("dana"):  # the other process sees it at its next sync
+        assert time.monotonic() < deadline, "the engagement never reached the other process"
+        time.sleep(0.05)
+    guards[0].released("CA" + "e" * 32)
+    while guards[1].busy("dana"):
+        assert time.monotonic() < deadline + 3, "the release never reached the other process"
+        time.sleep(0.05)
+    guards[0].engaged("dana", "CA" + "d" * 32)  # dana takes another call
+
+    while not guards[1].busy("dana"):
+        assert time.monotonic() < deadline + 6
+        time.sleep(0.05)
+    redis_server.stop()
+    while guards[1].busy("dana"):  # the snapshot is dropped at the first failed sync
+        assert time.monotonic() < deadline + 9, "a stale engagement outlived Redis"
+        time.sleep(0.05)
+    started = time.perf_counter()
+    result = web_b.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")})
+    elapsed = time.perf_counter() - started
+    assert result.connected_to == DANA, "without Redis nobody is known busy: ring rather than skip"
+    assert elapsed < 1.0

@@ -1,0 +1,73 @@
+"""Shift-start reminders: scheduled with enqueue_at before each handoff, once, overrides applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+from sqlalchemy.orm import Session
+
+from app.config import HotlineConfig
+from app.jobs.notify import plan_shift_reminders
+from app.notify.queueing import NOTIFY_QUEUE
+from app.notify.reminders import Handoff, next_handoffs, plan_reminder
+from app.services import provide
+from app.storage import dispose_engines, get_engine, upgrade
+from app.storage.overrides import add_override
+from tests.support.constants import ACCOUNT_SID, ALICE, AUTH_TOKEN, BOB, NOW
+from tests.support.fake_twilio_api import FakeTwilioApi
+from tests.support.notify import make_due, scheduled, services, work
+
+NEXT_MONDAY = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: primary hands over
+TONIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 18:00 in Berlin: the night rotation starts
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    dispose_engines()
+
+
+def test_the_next_handoff_of_each_rotation(config: HotlineConfig) -> None:
+    assert next_handoffs(config.rotations, NOW) == [
+        Handoff("primary", NEXT_MONDAY), Handoff("night", TONIGHT)]
+    assert next_handoffs(config.rotations, NEXT_MONDAY)[0].at == datetime(2026, 12, 14, 8, 0,
+                                                                          tzinfo=UTC)
+
+
+def test_the_reminder_names_the_shift_and_the_handover(config: HotlineConfig) -> None:
+    (sms,) = plan_reminder(config, Handoff("primary", NEXT_MONDAY))
+    assert (sms.recipient, sms.address, sms.subject) == ("alice", ALICE, "shift:primary-20261207T0800Z")
+    assert sms.body == ("Test hotline: your on-call shift (primary) starts Mon 7 Dec 09:00 CET. "
+                        "You take over from Dana.")
+    (night,) = plan_reminder(config, Handoff("night", TONIGHT))
+    assert night.body == "Test hotline: your on-call shift (night) starts Wed 2 Dec 18:00 CET."
+
+
+def test_reminders_are_scheduled_once_and_sent_to_who_covers_by_then(
+    config: HotlineConfig, redis_url: str, db_url: str
+) -> None:
+    with Session(get_engine(db_url)) as session, session.begin():
+        add_override(session, "primary", "bob", NEXT_MONDAY, datetime(2026, 12, 8, tzinfo=UTC))
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api, \
+            provide(services(config, db_url, redis_url, api.url, clock=lambda: NOW)):
+        assert plan_shift_reminders() == 2
+        assert plan_shift_reminders() == 0  # the same handoffs: already scheduled
+        queue = Queue(NOTIFY_QUEUE, connection=Redis.from_url(redis_url), serializer=JSONSerializer)
+        registry = queue.scheduled_job_registry
+        assert registry.get_scheduled_time("reminder-primary-20261207T0800Z") == \
+            datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # an hour before, by default
+        make_due(redis_url, "reminder-primary")
+        work(redis_url)
+        assert [m["body"][:45] for m in api.messages_to(BOB)] == [
+            "Test hotline: your on-call shift (primary) st"]
+        assert api.messages_to(ALICE) == []  # bob covers her first day
+        assert "reminders-after-primary-20261207T0800Z" in scheduled(redis_url)

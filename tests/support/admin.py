@@ -1,0 +1,241 @@
+"""Helpers for the admin console tests: an app on a real database, calls placed through the
+simulator and stored, a stand-in for Twilio's recording host, signing in."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+import struct
+import threading
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlalchemy.orm import Session
+
+from app.config import HotlineConfig
+from app.devtools.simulator import (
+    Answer,
+    CallerScript,
+    FlaskClientTransport,
+    NoAnswer,
+    PhoneScript,
+    Simulator,
+)
+from app.escalation import build_chain
+from app.eventlog.port import MemorySink
+from app.settings import Settings
+from app.storage import get_engine, store_events, upgrade
+from app.storage.overrides import OverrideCache
+from app.storage.users import add_user
+from app.web import create_app
+from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN
+
+PASSWORD = "correct horse battery"
+ACME, GLOBEX, UNKNOWN = "+49301234567", "+12125550147", "+4940111222"
+HOTLINE, PREMIUM = "+49305550100", "+49305550200"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def admin_app(settings: Settings, config: HotlineConfig, admin_db_url: str,
+              clock: Callable[[], datetime] | None = None, **flask_config: Any) -> Flask:
+    """The app on ``admin_db_url``, cookies allowed over the test's plain http."""
+    upgrade(admin_db_url)
+    options = {"TESTING": True, "ADMIN_COOKIE_SECURE": False, **flask_config}
+    # The cache's own refresh comes once an hour: what the tests see fresh, the console refreshed.
+    return create_app(replace(settings, database_url=admin_db_url), config, MemorySink(), clock=clock,
+                      overrides=OverrideCache(get_engine(admin_db_url), 3600.0), **options)
+
+
+def add_users(admin_db_url: str) -> None:
+    with Session(get_engine(admin_db_url)) as session:
+        add_user(session, "ann", PASSWORD, "admin")
+        add_user(session, "victor", PASSWORD, "viewer")
+        session.commit()
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def sign_in(client: Any, username: str, password: str = PASSWORD) -> Any:
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login", data={"username": username, "password": password,
+                                             "csrf_token": token})
+
+
+def post_form(client: Any, url: str, data: dict[str, str], page: str | None = None) -> Any:
+    """POST like the browser does: with the CSRF token of a page the user has open."""
+    token = csrf_token(client.get(page or "/admin/on-call").get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One call: when (after the seed's start), from and to whom, and what each chain step does."""
+
+    after: timedelta
+    caller: str = ACME
+    to: str = HOTLINE
+    steps: tuple[PhoneScript, ...] = ()
+    script: CallerScript = field(default_factory=CallerScript)
+
+
+WEEK_OF_CALLS = (
+    Scenario(timedelta(days=0, hours=2), steps=(Answer(press="1", talk_seconds=95),)),
+    Scenario(timedelta(days=1, hours=3), steps=(NoAnswer(), Answer(press="1", talk_seconds=40))),
+    Scenario(timedelta(days=2, hours=1), script=CallerScript(record_seconds=12, record_key="#")),
+    Scenario(timedelta(days=3, hours=4), script=CallerScript(hangup_after_seconds=12)),
+    Scenario(timedelta(days=4, hours=2), caller=UNKNOWN, script=CallerScript(digits=["4711#"]),
+             steps=(Answer(press="2"), Answer(press="1", talk_seconds=60))),
+    Scenario(timedelta(days=5, hours=2), caller=GLOBEX, steps=(Answer(press="1", talk_seconds=30),)),
+    Scenario(timedelta(days=6, hours=1), to=PREMIUM, steps=(NoAnswer(), Answer(press="1", talk_seconds=20))),
+)
+
+
+def simulate(settings: Settings, config: HotlineConfig, start: datetime,
+             scenarios: tuple[Scenario, ...] = WEEK_OF_CALLS) -> list[dict[str, Any]]:
+    """Place the calls against the app as Twilio would; returns the events the app emitted.
+
+    The app's clock follows the simulated one: each call starts at its own time, and then
+    every status callback's ``Timestamp`` moves it on, so rings and talks take their time.
+    """
+    now = [start]
+
+    def clock() -> datetime:
+        if has_request_context() and request.form.get("Timestamp"):
+            now[0] = max(now[0], parsedate_to_datetime(request.form["Timestamp"]))
+        return now[0]
+
+    sink = MemorySink()
+    app = create_app(settings, config, sink, clock=clock, overrides=OverrideCache(None),
+                     TESTING=True)
+    sim = Simulator(FlaskClientTransport(app.test_client()), AUTH_TOKEN,
+                    voice_url="http://hotline.test/voice", account_sid=ACCOUNT_SID,
+                    status_callback_url="http://hotline.test/voice/status", seed=11)
+    for scenario in scenarios:
+        now[0] = sim.clock_start = start + scenario.after
+        line = config.line_for(scenario.to)
+        plan = build_chain(config.policies[line.policy], config.rotations, now[0])
+        phones = {config.people[step.person].phone: script
+                  for step, script in zip(plan.steps, scenario.steps, strict=False)}
+        result = sim.place_call(scenario.caller, scenario.to, scenario.script, phones)
+        assert not result.errors, result.errors
+    return sink.events
+
+
+def seed(admin_db_url: str, settings: Settings, config: HotlineConfig, start: datetime,
+         scenarios: tuple[Scenario, ...] = WEEK_OF_CALLS) -> None:
+    upgrade(admin_db_url)
+    store_events(get_engine(admin_db_url), simulate(settings, config, start, scenarios))
+
+
+def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A short 440 Hz tone as a PCM WAV file."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        frames = (int(12000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(int(seconds * rate)))
+        out.writeframes(b"".join(struct.pack("<h", f) for f in frames))
+    return buffer.getvalue()
+
+
+class RecordingHost:
+    """A local stand-in for Twilio's recording media: serves a WAV to the right credentials."""
+
+    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+        self.audio = wav_bytes()
+        self.expected = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.requests: list[tuple[str, str | None]] = []  # (path, Authorization header)
+        self.redirect_to: str | None = None
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+                host.requests.append((self.path, self.headers.get("Authorization")))
+                host.answer(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        if handler.path.startswith("/elsewhere/"):  # the "CDN": no credentials expected
+            return self._send_audio(handler)
+        if handler.headers.get("Authorization") != self.expected:
+            handler.send_response(401)
+            handler.send_header("WWW-Authenticate", 'Basic realm="Twilio API"')
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
+        if not re.fullmatch(rf"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE[0-9a-f]{{32}}\.wav",
+                            handler.path):
+            handler.send_response(404)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
+        if self.redirect_to:
+            handler.send_response(302)
+            handler.send_header("Location", self.redirect_to)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
+        return self._send_audio(handler)
+
+    def _send_audio(self, handler: BaseHTTPRequestHandler) -> None:
+        body, status = self.audio, 200
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", handler.headers.get("Range") or "")
+        if match:
+            first = int(match.group(1))
+            last = int(match.group(2)) if match.group(2) else len(body) - 1
+            status, total = 206, len(body)
+            body = body[first:last + 1]
+        handler.send_response(status)
+        handler.send_header("Content-Type", "audio/x-wav")
+        handler.send_header("Accept-Ranges", "bytes")
+        handler.send_header("Content-Length", str(len(body)))
+        if status == 206:
+            handler.send_header("Content-Range", f"bytes {first}-{first + len(body) - 1}/{total}")
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def __enter__(self) -> RecordingHost:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def served(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a real HTTP server in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -1,0 +1,97 @@
+"""The RQ side of the call log: what is still queued, running, scheduled or spooled, and the
+maintenance a test runs instead of waiting for RQ's own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from redis import Redis
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from app.eventlog.queueing import JOB_TIMEOUT, event_queue
+from app.settings import EVENT_QUEUE
+from tests.support.processes import Service
+from tests.support.waiting import wait_until
+
+
+def log_idle(redis_url: str, spool_dir: Path) -> Callable[[], bool]:
+    """Whether no job is queued, running or scheduled for the log and nothing is spooled."""
+    def idle() -> bool:
+        backlog = log_backlog(redis_url, spool_dir)
+        return not any(n for name, n in backlog.items() if name != "failed")
+    return idle
+
+
+def log_backlog(redis_url: str, spool_dir: Path) -> dict[str, int]:
+    """What is still waiting or stuck on the way to the log: jobs by registry, spooled files.
+
+    Read without RQ's registry cleanup, which would act on abandoned jobs as a side effect."""
+    connection = Redis.from_url(redis_url)
+    try:
+        queue = event_queue(connection, EVENT_QUEUE)
+        registries = {"started": StartedJobRegistry, "scheduled": ScheduledJobRegistry,
+                      "failed": FailedJobRegistry}
+        return {
+            "queued": queue.count,
+            **{name: int(connection.zcard(kind(queue=queue).key)) for name, kind in registries.items()},
+            "spooled files": len(list(spool_dir.glob("*"))) if spool_dir.exists() else 0,
+        }
+    finally:
+        connection.close()
+
+
+def reclaim_abandoned_jobs(redis_url: str, older_than: float = 5.0) -> int:
+    """Give back the jobs of workers that died, as RQ 3's maintenance will; how many.
+
+    A worker's maintenance pass (when it starts, then every 10 minutes) takes back a job whose
+    execution expired (job timeout 120 s + 60 s for a SimpleWorker) and, from a single-queue
+    worker's intermediate list, a job taken off the queue but never started, once a minute has
+    passed since a pass first saw it. Either is retried 2 s later by a scheduler. This runs
+    those passes now, for jobs started over ``older_than`` s ago, and makes the retries due.
+    """
+    connection = Redis.from_url(redis_url)
+    try:
+        queue = event_queue(connection, EVENT_QUEUE)
+        started, scheduled = StartedJobRegistry(queue=queue), ScheduledJobRegistry(queue=queue)
+        cutoff = time.time() - older_than + JOB_TIMEOUT + 60
+        abandoned = set(started.get_expired_job_ids(cutoff))
+        started.cleanup(timestamp=cutoff)
+        intermediate = queue.intermediate_queue
+        stuck = set(intermediate.get_job_ids()) - set(started.get_job_ids(cleanup=False))
+        for job_id in stuck:
+            connection.set(intermediate.get_first_seen_key(job_id), time.time() - 61)
+        intermediate.cleanup(SimpleWorker([queue], connection=connection), queue)
+        for job_id in (abandoned | stuck) & set(scheduled.get_job_ids(cleanup=False)):
+            scheduled.requeue(job_id)
+        return len(abandoned | stuck)
+    finally:
+        connection.close()
+
+
+def freeze_inside_a_job(worker: Service, redis_url: str, timeout: float = 30.0) -> None:
+    """SIGSTOP the worker at a moment it is running a log job (not between two jobs)."""
+    connection = Redis.from_url(redis_url)
+    started = StartedJobRegistry(queue=event_queue(connection, EVENT_QUEUE))
+
+    def frozen_inside() -> bool:
+        os.kill(worker.pid, signal.SIGSTOP)
+        time.sleep(0.005)  # commands already sent still land
+        ids = started.get_job_ids(cleanup=False)
+        jobs = [Job.fetch(i, connection=connection, serializer=JSONSerializer) for i in ids]
+        if jobs and all(job.get_status(refresh=False) == JobStatus.STARTED for job in jobs):
+            return True
+        os.kill(worker.pid, signal.SIGCONT)
+        time.sleep(0.002)
+        return False
+
+    try:
+        wait_until(frozen_inside, timeout, "the worker to be inside a job", every=0)
+    finally:
+        connection.close()

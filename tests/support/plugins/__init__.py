@@ -1,0 +1,1 @@
+"""Pytest plugins (fixtures and hooks), loaded for every test by ``pytest_plugins`` in tests/conftest.py."""

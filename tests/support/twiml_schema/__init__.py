@@ -1,0 +1,18 @@
+"""Twilio's voice TwiML definitions (from its Node helper library) and a validator built on them."""
+
+from tests.support.twiml_schema.node import INSTALL_HINT, NodeToolsMissing, run_node
+from tests.support.twiml_schema.schema import AttributeType, Placement, TextRule, TwimlSchema, load_schema
+from tests.support.twiml_schema.validator import say_length_problems, validate_twiml
+
+__all__ = [
+    "INSTALL_HINT",
+    "AttributeType",
+    "NodeToolsMissing",
+    "Placement",
+    "TextRule",
+    "TwimlSchema",
+    "load_schema",
+    "run_node",
+    "say_length_problems",
+    "validate_twiml",
+]
