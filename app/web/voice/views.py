@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" codec error handler)
 from flask import Blueprint, Request, Response, abort, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -96,7 +97,9 @@ def state(req: Request) -> CallState:
 def state_of(query: bytes) -> CallState:
     """The call state in a webhook's query string. Calls share states (the same chain at the
     same step), so each query string is parsed once; only signed requests get this far."""
-    pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+    # Percent-encoded bytes that are not UTF-8 stay percent-encoded, as in werkzeug's args.
+    pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True,
+                      errors="werkzeug.url_quote")
     return CallState.from_query(first_values(MultiDict(pairs)))
 
 
