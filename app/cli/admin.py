@@ -1,4 +1,4 @@
-"""``hotline admin``: console accounts (add, list, remove) and API tokens."""
+"""``hotline admin``: console accounts (add, list, remove, password, role) and API tokens."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app.storage.db import get_engine
-from app.storage.users import AccountError, add_user, issue_token, list_users, remove_user, revoke_tokens
+from app.storage.users import (
+    ROLES,
+    AccountError,
+    add_user,
+    issue_token,
+    list_users,
+    remove_user,
+    revoke_tokens,
+    set_password,
+    set_role,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,19 +46,31 @@ def admin_group() -> None:
     """Accounts of the admin console, and tokens for its JSON API."""
 
 
+def role_option(func: F) -> F:
+    return click.option("--role", type=click.Choice(ROLES), required=True,
+                        help="admin: may change overrides and follow-ups; viewer: reads only.")(func)
+
+
+def password_stdin_option(func: F) -> F:
+    return click.option(
+        "--password-stdin", is_flag=True,
+        help="Read the password from the first line of standard input (for scripts).")(func)
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @admin_group.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "viewer"]), required=True,
-              help="admin: may change overrides and follow-ups; viewer: reads only.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input (for scripts).")
+@role_option
+@password_stdin_option
 @database_option
 def add_command(username: str, role: str, password_stdin: bool, database_url: str | None) -> None:
     """Create an account; the password is asked twice unless it comes on standard input."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password_stdin)
     with open_session(database_url) as session:
         try:
             user = add_user(session, username, password, role)
@@ -85,6 +107,39 @@ def remove_command(username: str, yes: bool, database_url: str | None) -> None:
             raise click.ClickException(f"no user {username!r}")
         session.commit()
         click.echo(f"removed {username}")
+
+
+@admin_group.command("password")
+@click.argument("username")
+@password_stdin_option
+@database_option
+def password_command(username: str, password_stdin: bool, database_url: str | None) -> None:
+    """Set a new password for USERNAME (asked twice); every session of the account ends."""
+    password = read_password(password_stdin)
+    with open_session(database_url) as session:
+        try:
+            user = set_password(session, username, password)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"password of {user.username} changed; their sessions have ended")
+
+
+@admin_group.command("role")
+@click.argument("username")
+@role_option
+@database_option
+def role_command(username: str, role: str, database_url: str | None) -> None:
+    """Give USERNAME another role; every session of the account ends."""
+    with open_session(database_url) as session:
+        try:
+            changed = set_role(session, username, role)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    name = username.strip().lower()
+    click.echo(f"{name} is now {role}; their sessions have ended" if changed
+               else f"{name} is {role} already; nothing changed")
 
 
 @admin_group.command("token")

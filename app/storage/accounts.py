@@ -18,6 +18,8 @@ class User(Base):
     """A person who may sign in to the console: ``role`` is "admin" (edits) or "viewer"."""
 
     __tablename__ = "users"
+    # AUTOINCREMENT: SQLite would otherwise give a removed account's id to the next one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -26,6 +28,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     # Part of every session cookie: bumping it signs the user out everywhere at once.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Also in every session cookie, random per account: no other account, not even a later
+    # one with the same id or name, can match a cookie made for this one.
+    session_key: Mapped[str] = mapped_column(String(64))
 
 
 class ApiToken(Base):
@@ -49,6 +54,8 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80), index=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
+    # The browser's id when it carried a device cookie for this username, else None.
+    device: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 

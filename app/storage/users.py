@@ -1,8 +1,9 @@
-"""Console accounts and API tokens: argon2 password hashes, roles, bearer tokens (no Flask)."""
+"""Console accounts and API tokens: argon2 password hashes, roles, sessions, bearer tokens (no Flask)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -72,11 +73,56 @@ def add_user(session: Session, username: str, password: str, role: str) -> User:
         raise AccountError(f"invalid role {role!r}: choose {' or '.join(ROLES)}")
     check_password(password)
     if find_user(session, name) is not None:
-        raise AccountError(f"user {name!r} exists already; remove it first to replace it")
-    user = User(username=name, password_hash=hasher().hash(password), role=role, session_epoch=0)
+        raise AccountError(f"user {name!r} exists already; `hotline admin password {name}` "
+                           "gives it a new password")
+    user = User(username=name, password_hash=hasher().hash(password), role=role, session_epoch=0,
+                session_key=new_session_key())
     session.add(user)
     session.flush()
     return user
+
+
+def new_session_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def session_user(session: Session, user_id: int, epoch: int, key: str) -> User | None:
+    """The account a session cookie was made for, or None once that session has ended."""
+    user = session.get(User, user_id)
+    if user is None or user.session_epoch != epoch:
+        return None
+    return user if hmac.compare_digest(user.session_key.encode(), key.encode()) else None
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: no cookie made before this moment works any more."""
+    user.session_epoch = User.session_epoch + 1  # in SQL: two at once still both count
+    session.flush()
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """Change the password in place (same account, same tokens) and end every session."""
+    user = find_user(session, username)
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    check_password(password)
+    user.password_hash = hasher().hash(password)
+    end_sessions(session, user)
+    return user
+
+
+def set_role(session: Session, username: str, role: str) -> bool:
+    """Give the user another role, ending their sessions; False if it was theirs already."""
+    user = find_user(session, username)
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    if role not in ROLES:
+        raise AccountError(f"invalid role {role!r}: choose {' or '.join(ROLES)}")
+    if user.role == role:
+        return False
+    user.role = role
+    end_sessions(session, user)
+    return True
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -17,9 +17,11 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from click.testing import CliRunner
 from flask import Flask, has_request_context, request
 from sqlalchemy.orm import Session
 
+from app.cli.admin import admin_group
 from app.config import HotlineConfig
 from app.devtools.simulator import (
     Answer,
@@ -71,6 +73,22 @@ def sign_in(client: Any, username: str, password: str = PASSWORD) -> Any:
     token = csrf_token(client.get("/admin/login").get_data(as_text=True))
     return client.post("/admin/login", data={"username": username, "password": password,
                                              "csrf_token": token})
+
+
+def admin_cli(admin_db_url: str, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    """``hotline admin ARGS`` on ``admin_db_url``: (exit code, output)."""
+    result = CliRunner().invoke(admin_group, [*args, "--database-url", admin_db_url], input=stdin)
+    return result.exit_code, result.output
+
+
+def copy_of(app: Flask, client: Any) -> Any:
+    """A second client holding a copy of ``client``'s session cookie, as a thief would."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None, "no session cookie to copy"
+    other = app.test_client()
+    other.set_cookie(name, cookie.value)
+    return other
 
 
 def post_form(client: Any, url: str, data: dict[str, str], page: str | None = None) -> Any:

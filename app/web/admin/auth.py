@@ -1,4 +1,5 @@
-"""Signing in and out, and the guard every admin route passes: session, role, CSRF token."""
+"""Signing in and out, one's own password, and the guard every admin route passes: session,
+role, CSRF token."""
 
 from __future__ import annotations
 
@@ -10,15 +11,23 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.storage.accounts import User
-from app.storage.users import ADMIN, authenticate, normalise_username
-from app.web.admin import throttle
+from app.storage.users import (
+    ADMIN,
+    MIN_PASSWORD,
+    AccountError,
+    authenticate,
+    end_sessions,
+    session_user,
+    set_password,
+)
+from app.web.admin import devices, throttle
 from app.web.admin.web import SAFE_METHODS, bp, db, now
 
 csrf = CSRFProtect()
 
 PUBLIC = frozenset({"admin.login", "admin.static"})
-# Unsafe requests a viewer may still make: ending their own session changes nothing shared.
-ANY_ROLE = frozenset({"admin.logout"})
+# Unsafe requests a viewer may still make: their own session and password, nothing shared.
+ANY_ROLE = frozenset({"admin.logout", "admin.password"})
 
 
 def current_user() -> User | None:
@@ -29,11 +38,14 @@ def current_user() -> User | None:
 
 
 def _session_user() -> User | None:
-    uid, epoch = session.get("uid"), session.get("epoch")
-    if not isinstance(uid, int) or not isinstance(epoch, int):
+    uid, epoch, key = session.get("uid"), session.get("epoch"), session.get("key")
+    if not isinstance(uid, int) or not isinstance(epoch, int) or not isinstance(key, str):
         return None
-    user = db().get(User, uid)
-    return user if user is not None and user.session_epoch == epoch else None
+    return session_user(db(), uid, epoch, key)
+
+
+def _start_session(user: User) -> None:
+    session.update(uid=user.id, epoch=user.session_epoch, key=user.session_key)
 
 
 def is_admin() -> bool:
@@ -89,33 +101,84 @@ def login() -> BaseResponse | tuple[str, int] | str:
             return redirect(next_url)
         return render_template("admin/login.html", next_url=next_url)
     username = request.form.get("username", "").strip().lower()[:80]
-    password = request.form.get("password", "")
-    ip = request.remote_addr or "unknown"
-    session_db, moment = db(), now()
-    wait = throttle.seconds_to_wait(session_db, username, ip, moment)
+    page: dict[str, Any] = {"template_name_or_list": "admin/login.html", "next_url": next_url,
+                            "username": username}
+    client = _client(username)
+    wait = throttle.seconds_to_wait(db(), username, client, now())
     if wait:
-        page = render_template("admin/login.html", next_url=next_url, username=username,
-                               error=f"Too many failed attempts. Try again in {wait} s.")
-        return Response(page, 429, {"Retry-After": str(wait)})
-    user = authenticate(session_db, username, password)
+        return _too_many(wait, **page)
+    user = _checked(username, request.form.get("password", ""), client)
     if user is None:
-        throttle.record_failure(session_db, username, ip, moment)
-        session_db.commit()
-        return render_template("admin/login.html", next_url=next_url, username=username,
-                               error="Wrong username or password."), 401
-    throttle.clear_failures(session_db, normalise_username(username))
-    session_db.commit()
+        return render_template(**page, error="Wrong username or password."), 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     session.permanent = True
-    session.update(uid=user.id, epoch=user.session_epoch)
-    return redirect(next_url, 303)
+    _start_session(user)
+    response = redirect(next_url, 303)
+    devices.remember(response, user.username)
+    return response
 
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
+    """Ends every session of the account: a copy of this cookie must not outlive it."""
+    user = current_user()
+    if user is not None:
+        end_sessions(db(), user)
+        db().commit()
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("admin.login"), 303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> BaseResponse | tuple[str, int] | str:
+    """The signed-in user's own password; the current one is asked (and throttled) first."""
+    page: dict[str, Any] = {"template_name_or_list": "admin/password.html",
+                            "min_password": MIN_PASSWORD}
+    if request.method == "GET":
+        return render_template(**page)
+    user = current_user()
+    if user is None:  # the guard lets only a signed-in user through
+        abort(403)
+    client = _client(user.username)
+    wait = throttle.seconds_to_wait(db(), user.username, client, now())
+    if wait:
+        return _too_many(wait, **page)
+    if _checked(user.username, request.form.get("current", ""), client) is None:
+        return render_template(**page, error="Your current password is wrong."), 401
+    new = request.form.get("new", "")
+    try:
+        if new != request.form.get("repeat"):
+            raise AccountError("the new passwords do not match")
+        set_password(db(), user.username, new)
+    except AccountError as exc:
+        db().rollback()
+        return render_template(**page, error=f"Not changed: {exc}."), 400
+    db().commit()
+    _start_session(user)  # this session goes on with the new epoch; every other one ended
+    flash("Your password is changed, and you are signed out everywhere else.")
+    return redirect(url_for("admin.overview"), 303)
+
+
+def _client(username: str) -> throttle.Client:
+    return throttle.Client(request.remote_addr or "unknown", devices.device_for(username))
+
+
+def _checked(username: str, password: str, client: throttle.Client) -> User | None:
+    """The user if the password is right; either way the throttle hears of it."""
+    session_db, moment = db(), now()
+    user = authenticate(session_db, username, password)
+    if user is None:
+        throttle.record_failure(session_db, username, client, moment)
+    else:
+        throttle.clear_failures(session_db, user.username, client)
+    session_db.commit()
+    return user
+
+
+def _too_many(wait: int, **page: Any) -> Response:
+    body = render_template(**page, error=f"Too many failed attempts. Try again in {wait} s.")
+    return Response(body, 429, {"Retry-After": str(wait)})
 
 
 @bp.errorhandler(CSRFError)
