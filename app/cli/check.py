@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from app.cli.common import config_option, load_or_exit
 from app.escalation import build_chain
+from app.settings import is_demo, public_url_warning
 from app.storage import default_database_url, upgrade
 
 
@@ -26,6 +28,9 @@ def check_command(config_path: Path | None) -> None:
         f"{config.people[s.person].name} ({s.role})" for s in plan.steps))
     for note in plan.skipped:
         click.echo(f"  skipped: {note}")
+    if warning := public_url_warning(os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+                                     is_demo(os.environ)):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command("migrate")

@@ -2,12 +2,13 @@
 
 A watcher thread in each web process looks at the file every few seconds. A valid file becomes
 the configuration of the next webhook; an invalid one is reported and the last good one keeps
-running. Each good file is also kept as a snapshot in the var folder, so a worker that starts
-while the file is broken still answers calls with the last good configuration.
+running. Each good file is also kept as a snapshot in the var folder, one per file, so a worker
+that starts while that file is broken still answers calls with its last good version.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -15,36 +16,73 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.config.loader import ConfigError, load_config
+from app.config.loader import ConfigError, load_config, parse_config
 from app.config.model import HotlineConfig
-from app.settings import var_dir
+from app.settings import var_dir, write_private_file
 
 log = logging.getLogger(__name__)
 
 
 def snapshot_path(source: Path) -> Path:
-    return var_dir() / f"last-good-config{source.suffix or '.toml'}"
+    """Where the last good copy of ``source`` is kept: its name says which file it stands for.
+
+    Keyed by the absolute path as given, symlinks not followed: a file swapped in through a
+    symlink (a Kubernetes config map) stays the same file from one version to the next.
+    """
+    where = os.path.abspath(source)
+    key = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return var_dir() / f"last-good-config.{source.stem}.{key}{source.suffix or '.toml'}"
 
 
 def load_with_snapshot(path: Path) -> tuple[HotlineConfig, list[str]]:
-    """Load ``path``; if it is invalid, the last good snapshot (and the errors), else raise."""
+    """Load ``path``; if it is invalid, its own last good snapshot (and the errors), else raise."""
     try:
-        config = load_config(path)
+        config, raw = read_config(path)
     except ConfigError as exc:
-        snapshot = snapshot_path(path)
-        if not snapshot.exists():
-            raise
-        log.error("configuration %s is invalid, running the last good one:\n%s", path, exc)
-        return load_config(snapshot), str(exc).splitlines()
-    keep_snapshot(path)
+        return _fallback(path, exc)
+    keep_snapshot(path, raw)
     return config, []
 
 
-def keep_snapshot(path: Path) -> None:
-    target = snapshot_path(path)
-    temporary = target.with_suffix(target.suffix + ".tmp")
-    temporary.write_bytes(path.read_bytes())
-    os.replace(temporary, target)
+def read_config(path: Path) -> tuple[HotlineConfig, bytes]:
+    """The valid configuration in ``path`` and the very bytes it was validated from."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # as load_config words it
+        raise ConfigError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from exc
+    return parse_config(raw, source=str(path), yaml_format=path.suffix in (".yaml", ".yml")), raw
+
+
+def _fallback(path: Path, error: ConfigError) -> tuple[HotlineConfig, list[str]]:
+    """The snapshot of ``path`` with ``error``'s lines, or ``error`` itself when there is none."""
+    last_good = _last_good(path)
+    if last_good is None:
+        raise error
+    log.error("configuration %s is invalid, running its last good version:\n%s", path, error)
+    return last_good, str(error).splitlines()
+
+
+def _last_good(path: Path) -> HotlineConfig | None:
+    """The snapshot of ``path``, if there is one and it still loads."""
+    try:
+        snapshot = snapshot_path(path)
+        return load_config(snapshot) if snapshot.exists() else None
+    except (OSError, ConfigError) as exc:  # unreadable, or not valid for this version any more
+        log.error("the last good copy of %s is unusable:\n%s", path, exc)
+        return None
+
+
+def keep_snapshot(path: Path, raw: bytes | None = None) -> bool:
+    """Keep ``raw`` (the bytes of ``path`` that were validated) as its snapshot; False on failure.
+
+    Never raises: a worker that cannot write the copy still starts and serves calls.
+    """
+    try:
+        write_private_file(snapshot_path(path), path.read_bytes() if raw is None else raw)
+    except OSError as exc:
+        log.error("could not keep the last good copy of %s (the snapshot): %s", path, exc)
+        return False
+    return True
 
 
 class ConfigWatcher:
@@ -64,7 +102,7 @@ class ConfigWatcher:
             return False
         self._seen = signature
         try:
-            config = load_config(self.path)
+            config, raw = read_config(self.path)
         except ConfigError as exc:
             log.error("configuration %s not reloaded, the last good one keeps running:\n%s",
                       self.path, exc)
@@ -73,7 +111,7 @@ class ConfigWatcher:
         self.report([])
         if config.version == self.version:
             return False
-        keep_snapshot(self.path)
+        keep_snapshot(self.path, raw)
         self.version = config.version
         self.apply(config)
         log.info("configuration %s reloaded (version %s)", self.path, config.version)

@@ -7,6 +7,7 @@ console and the JSON API), ``alerts`` (Alertmanager and generic webhooks) and ``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,13 +19,14 @@ from app.config import HotlineConfig
 from app.config.reload import ConfigWatcher, load_with_snapshot
 from app.eventlog.port import Sink
 from app.services import build_services, make_guard, make_sink
-from app.settings import Settings
+from app.settings import Settings, public_url_warning
 from app.storage.overrides import OverrideCache
 from app.web import admin, alert_calls, alerts, feeds, health, voice
 from app.web.runtime import Runtime
 from app.web.sessions import WebhookFreeSessionInterface
 
 WEBHOOK_PREFIXES = ("/voice", "/alerts/", "/healthz")
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -37,10 +39,13 @@ def create_app(
 ) -> Flask:
     """Build the app from the environment (or the given parts).
 
-    An invalid configuration file raises ConfigError, unless a last good snapshot exists: then
-    this worker answers with that one and reports the errors (see app.config.reload).
+    An invalid configuration file raises ConfigError, unless a last good snapshot of that same
+    file exists: then this worker answers with that one and reports the errors (see
+    app.config.reload).
     """
     settings = settings or Settings.from_env()
+    if warning := public_url_warning(settings.public_base_url, settings.demo_token):
+        log.warning(warning)  # decision 0009: warned at each start, not refused
     watcher_needed = config is None
     errors: list[str] = []
     if config is None:
@@ -62,6 +67,7 @@ def create_app(
     if watcher_needed:
         runtime.watcher = watch(runtime)
     app.extensions["hotline"] = runtime
+    app.add_template_global(lambda: runtime.config_errors, "config_errors")  # the console's banner
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]

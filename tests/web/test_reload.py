@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigError
+from app.config.reload import load_with_snapshot
 from app.devtools.simulator import Answer, FlaskClientTransport, Simulator
 from app.eventlog.port import MemorySink
 from app.storage.overrides import OverrideCache
@@ -56,8 +57,9 @@ def test_a_broken_change_keeps_the_last_good_configuration(settings, config_file
     edit(config_file, 'tier = "24/7"', 'tier = "gold"')
     assert not app.extensions["hotline"].watcher.check()
     assert greeting_heard(app) == "Hello ACME. Connecting you to our on-call engineer."
+    assert any("contracts.acme.tier" in e for e in app.extensions["hotline"].config_errors)
     health = app.test_client().get("/healthz")
-    assert health.status_code == 200 and "contracts.acme.tier" in health.text
+    assert health.status_code == 200 and "not applied" in health.text
     edit(config_file, 'tier = "gold"', 'tier = "24/7"')
     app.extensions["hotline"].watcher.check()
     assert app.test_client().get("/healthz").text == "ok"
@@ -88,3 +90,51 @@ def test_the_watcher_thread_picks_up_changes(settings, config_file: Path) -> Non
     while app.extensions["hotline"].config.contracts["acme"].name != "ACME Labs":
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_a_snapshot_stands_in_only_for_the_file_it_was_taken_from(  # type: ignore[no-untyped-def]
+        settings, tmp_path: Path, config_file: Path) -> None:
+    boot(settings, config_file)  # file A ran once and left its snapshot
+    other = tmp_path / "other" / config_file.name  # file B: same name, one mistake
+    other.parent.mkdir()
+    other.write_text(config_file.read_text().replace('pin = "4711"', 'pin = "47"'))
+    with pytest.raises(ConfigError, match="contracts.acme.pin"):
+        boot(settings, other)
+
+
+def test_a_snapshot_that_no_longer_loads_gives_the_files_own_errors(settings, config_file: Path) -> None:  # type: ignore[no-untyped-def]
+    boot(settings, config_file)
+    snapshots = list(Path(os.environ["HOTLINE_VAR_DIR"]).glob("last-good-config*"))
+    assert len(snapshots) == 1
+    snapshots[0].write_text("[hotline]\nname = 1\n")  # say, a key an upgrade no longer accepts
+    edit(config_file, 'pin = "4711"', 'pin = "47"')
+    with pytest.raises(ConfigError, match=f"{config_file}: contracts.acme.pin"):
+        boot(settings, config_file)
+
+
+def test_healthz_tells_nobody_the_path_or_the_rejected_value(settings, config_file: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    app = boot(settings, config_file)
+    edit(config_file, 'pin = "4711"', 'pin = "98"')
+    assert not app.extensions["hotline"].watcher.check()
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 200
+    assert health.text == "ok, but the configuration file was not applied: see the log or the admin console"
+    assert "contracts.acme.pin" in caplog.text and "'98'" in caplog.text  # the log has it all
+    assert str(config_file) in caplog.text
+
+
+def test_the_console_shows_signed_in_users_that_the_file_was_not_applied(  # type: ignore[no-untyped-def]
+        console, as_admin, as_viewer, config_file: Path) -> None:
+    edit(config_file, 'pin = "4711"', 'pin = "98"')
+    with pytest.raises(ConfigError) as broken:
+        load_with_snapshot(config_file)  # what the watcher reports, in the same words
+    console.extensions["hotline"].config_errors = str(broken.value).splitlines()
+    banner = "The configuration file was not applied"
+    admin_page = as_admin.get("/admin/calls").text
+    assert banner in admin_page and "contracts.acme.pin" in admin_page
+    assert str(config_file) in admin_page
+    viewer_page = as_viewer.get("/admin/calls").text
+    assert banner in viewer_page and "'98'" not in viewer_page  # the PIN is for admins only
+    assert banner not in console.test_client().get("/admin/login").text
+    console.extensions["hotline"].config_errors = []
+    assert banner not in as_admin.get("/admin/calls").text
