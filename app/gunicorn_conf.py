@@ -1,16 +1,22 @@
-"""Gunicorn settings for the web tier: sync workers, bounded timeouts, access log on stdout."""
+"""Gunicorn settings for the web tier: threaded workers, bounded timeouts, access log on stdout."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+# Every interface: a container's or a platform's router reaches it there. `hotline run` passes
+# its own --bind (loopback unless told otherwise).
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# gunicorn's gthread worker, collecting each request in its event loop before a thread takes it:
+# a client that sends slowly holds no thread (app/gunicorn_worker.py, decision 0010). The pool
+# of threads grows only when every thread is busy.
+worker_class = "app.gunicorn_worker.HeadFirstWorker"
+threads = int(os.environ.get("WEB_THREADS", "16"))
 proc_name = "hotline-web"
 
-# Twilio gives up on a webhook after 15 s; a request still running at 30 s is stuck.
+# The worker's main loop must check in within 30 s or the master replaces the worker.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -19,6 +25,7 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+logger_class = "app.gunicorn_logging.RedactingLogger"  # no feed token in the access log
 
 # Off: its default path is one per user, so every gunicorn on the machine would share it.
 control_socket_disable = True

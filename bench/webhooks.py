@@ -1,10 +1,11 @@
 """Benchmark 1: the incoming-call and dial-result webhooks against a bare Flask floor.
 
-Both servers run under gunicorn with app/gunicorn_conf.py (2 sync workers) and take turns under
-the same load generator at the same concurrency. Each round loads the floor and the hotline back
-to back, so both see the same machine, and the order alternates from round to round (the second
-server of a pair measured a few hundredths faster when the floor was run against itself); a
-ratio is the median of the rounds' ratios, and the figures shown are the medians of the rounds.
+Both servers run under gunicorn with app/gunicorn_conf.py (2 workers of the same threaded worker
+class, app/gunicorn_worker.py) and take turns under the same load generator at the same
+concurrency. Each round loads the floor and the hotline back to back, so both see the same
+machine, and the order alternates from round to round (the second server of a pair measured a
+few hundredths faster when the floor was run against itself); a ratio is the median of the
+rounds' ratios, and the figures shown are the medians of the rounds.
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from app.calls.state import CallState
+from app.calls.state import CallState, state_key
 from app.config import load_config
 from app.escalation import build_chain
 from bench.loadgen import LoadResult, Signed, run_load, sign_all
-from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, Server, Workspace, start_gunicorn
+from bench.stack import (
+    ACME,
+    AUTH_TOKEN,
+    DEMO_CONFIG,
+    HOTLINE,
+    SECRET_KEY,
+    Server,
+    Workspace,
+    start_gunicorn,
+)
 
 ACCOUNT = "AC" + "b" * 32
 
@@ -46,7 +56,8 @@ def dial_result_forms(count: int) -> list[tuple[str, dict[str, str]]]:
     """The first engineer did not answer: the app logs it and dials the next step."""
     config = load_config(DEMO_CONFIG)
     plan = build_chain(config.policy, config.rotations, datetime.now(UTC))
-    query = urlencode(CallState("acme", plan.people, 0, config.version).to_query())
+    state = CallState("acme", plan.people, 0, config.version)
+    query = urlencode(state.to_query(state_key(SECRET_KEY)))  # sealed as the server seals it
     forms = []
     for _ in range(count):
         params = call_params("CA" + secrets.token_hex(16), "in-progress")

@@ -31,6 +31,7 @@ class Presence:
         self._writes: deque[Write] = deque()
         self._wake = threading.Condition()
         self._pid = 0
+        self._starting = threading.Lock()
 
     def busy(self, person: str, now: float | None = None) -> bool:
         self._ensure_thread()
@@ -40,11 +41,11 @@ class Presence:
     def write(self, change: Write) -> None:
         self._ensure_thread()
         kind, person, sid = change  # this process knows at once; the others at their next sync
-        if kind == "released":
-            self._snapshot = {p: e for p, e in self._snapshot.items() if e[0] != sid}
-        else:
-            self._snapshot = {**self._snapshot, person: (sid, time.time() + self.ttl)}
-        with self._wake:
+        with self._wake:  # one request thread's change must not overwrite another's
+            if kind == "released":
+                self._snapshot = {p: e for p, e in self._snapshot.items() if e[0] != sid}
+            else:
+                self._snapshot = {**self._snapshot, person: (sid, time.time() + self.ttl)}
             self._writes.append(change)
             self._wake.notify()
 
@@ -81,10 +82,13 @@ class Presence:
         client.delete(f"hotline:call:{sid}")
 
     def _ensure_thread(self) -> None:
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._writes.clear()
-            threading.Thread(target=self._run, name="hotline-presence", daemon=True).start()
+        if self._pid == os.getpid():
+            return
+        with self._starting:  # requests arriving together in a fresh process start one thread
+            if self._pid != os.getpid():
+                self._writes.clear()
+                threading.Thread(target=self._run, name="hotline-presence", daemon=True).start()
+                self._pid = os.getpid()
 
     def _run(self) -> None:
         client = Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
