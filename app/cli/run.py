@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +22,22 @@ from app.devtools.embedded_redis import (
     EmbeddedRedis,
     EmbeddedRedisError,
     port_is_free,
+    private_child,
     start_embedded_redis,
-    supervised_child,
 )
 from app.notify.queueing import NOTIFY_QUEUE
-from app.settings import EVENT_QUEUE, Settings, var_dir
+from app.settings import (
+    EMBEDDED_REDIS_PASSWORD,
+    EVENT_QUEUE,
+    Settings,
+    embedded_redis_password,
+    var_dir,
+)
 from app.storage import default_database_url, upgrade
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn_conf.py"
 STOP_TIMEOUT = 30.0  # gunicorn's graceful_timeout (20 s) plus room for a log job to finish
+LOOPBACK = "127.0.0.1"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -71,16 +79,19 @@ class SignalTrap:
 @click.command("run")
 @click.option("--port", type=int, default=5000, envvar="PORT", show_default=True,
               help="HTTP port for Twilio's webhooks and the admin pages (env PORT).")
+@click.option("--host", default=LOOPBACK, envvar="HOTLINE_HOST", show_default=True,
+              help="IPv4 address to listen on; 0.0.0.0 for every interface (env HOTLINE_HOST).")
 @click.option("--web-workers", type=click.IntRange(min=1), default=2, envvar="WEB_CONCURRENCY",
-              show_default=True, help="gunicorn sync workers (env WEB_CONCURRENCY).")
+              show_default=True, help="gunicorn worker processes (env WEB_CONCURRENCY).")
 @click.option("--log-workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="RQ worker processes writing the call log.")
-def run_command(port: int, web_workers: int, log_workers: int) -> None:
+def run_command(port: int, host: str, web_workers: int, log_workers: int) -> None:
     """Run the whole hotline on this machine: web, log workers, and Redis if REDIS_URL is unset."""
-    if not port_is_free(port, "0.0.0.0"):
-        raise click.ClickException(f"port {port} is in use (another hotline?); choose one: --port")
+    if not port_is_free(port, host):  # where gunicorn will listen, nowhere else
+        raise click.ClickException(f"port {port} is in use on {host} (another hotline?), or {host} "
+                                   "is no address of this machine; choose one: --port, --host")
     try:
-        code = run_stack(port, web_workers, log_workers)
+        code = run_stack(port, web_workers, log_workers, host)
     except EmbeddedRedisError as exc:
         raise click.ClickException(str(exc)) from None
     sys.exit(code)
@@ -113,7 +124,7 @@ def migrate() -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def run_stack(port: int, web_workers: int, log_workers: int) -> int:
+def run_stack(port: int, web_workers: int, log_workers: int, host: str = LOOPBACK) -> int:
     """Start everything, supervise it, stop it all; the exit code for the shell."""
     trap = SignalTrap()
     trap.install()
@@ -122,10 +133,10 @@ def run_stack(port: int, web_workers: int, log_workers: int) -> int:
     try:
         env = child_environment(port, web_workers)
         if not env.get("REDIS_URL"):
-            redis = start_embedded_redis(var_dir() / "redis")
+            redis = start_embedded_redis(var_dir() / "redis", password=embedded_redis_password())
             env["REDIS_URL"] = redis.url
         database = migrate()
-        children.append(_spawn("web", gunicorn_argv(port, web_workers), env))
+        children.append(_spawn("web", gunicorn_argv(port, web_workers, host), env))
         for i in range(1, log_workers + 1):
             children.append(_spawn(f"log worker {i}", [*hotline_argv(), "worker"], env))
         children.append(_spawn("notify worker", [*hotline_argv(), "worker", "--queue",
@@ -133,8 +144,8 @@ def run_stack(port: int, web_workers: int, log_workers: int) -> int:
         trap.abort_start = False
         if trap.received:
             return 0
-        _announce(port, web_workers, log_workers, env["REDIS_URL"], redis, database)
-        return supervise(children, trap, port)
+        _announce(port, web_workers, log_workers, env["REDIS_URL"], redis, database, host)
+        return supervise(children, trap, port, host)
     except _Interrupted:
         return 0
     finally:
@@ -153,11 +164,11 @@ def child_environment(port: int, web_workers: int) -> dict[str, str]:
     return env
 
 
-def gunicorn_argv(port: int, web_workers: int) -> list[str]:
+def gunicorn_argv(port: int, web_workers: int, host: str = LOOPBACK) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn",
         "-c", str(GUNICORN_CONF),
-        "--bind", f"0.0.0.0:{port}",
+        "--bind", f"{host}:{port}",
         "--workers", str(web_workers),
         "app.wsgi:application",
     ]  # fmt: skip
@@ -173,11 +184,12 @@ def hotline_argv() -> list[str]:
 
 
 def _spawn(name: str, argv: list[str], env: dict[str, str]) -> Child:
-    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, preexec_fn=supervised_child)
+    # private_child: umask 077, so what the children write (SQLite, spool, snapshots) is ours alone
+    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, preexec_fn=private_child)
     return Child(name, process)
 
 
-def supervise(children: list[Child], trap: SignalTrap, port: int) -> int:
+def supervise(children: list[Child], trap: SignalTrap, port: int, host: str = LOOPBACK) -> int:
     """Wait for a stop signal (exit 0) or a child's death (exit 1); nothing is restarted."""
     ready = False
     while not trap.received:
@@ -189,9 +201,9 @@ def supervise(children: list[Child], trap: SignalTrap, port: int) -> int:
                     "stopping everything", err=True,
                 )
                 return 1
-        if not ready and healthy(port):
+        if not ready and healthy(port, local_address(host)):
             ready = True
-            click.echo(f"hotline: ready, http://127.0.0.1:{port}/healthz answers")
+            click.echo(f"hotline: ready, http://{local_address(host)}:{port}/healthz answers")
         time.sleep(0.2)
     click.echo(f"hotline: {signal.Signals(trap.received[0]).name} received, stopping")
     return 0
@@ -206,9 +218,14 @@ def _how_it_ended(code: int) -> str:
         return f"was killed by signal {-code}"
 
 
-def healthy(port: int) -> bool:
+def local_address(host: str) -> str:
+    """Where this machine reaches a server listening on ``host``."""
+    return LOOPBACK if host in ("0.0.0.0", "") else host
+
+
+def healthy(port: int, host: str = LOOPBACK) -> bool:
     try:
-        with _NO_PROXY.open(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+        with _NO_PROXY.open(f"http://{host}:{port}/healthz", timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False
@@ -239,14 +256,24 @@ def _kill_group(pgid: int) -> None:
 
 
 def _announce(
-    port: int, web: int, logs: int, redis_url: str, redis: EmbeddedRedis | None, database: str
+    port: int, web: int, logs: int, redis_url: str, redis: EmbeddedRedis | None, database: str,
+    host: str = LOOPBACK,
 ) -> None:
-    where = f"embedded, data in {redis.data_dir}" if redis else "from REDIS_URL"
+    where = (f"embedded, data in {redis.data_dir}, password in {var_dir() / EMBEDDED_REDIS_PASSWORD}"
+             if redis else "from REDIS_URL")
     click.echo(
-        f"hotline: listening on http://0.0.0.0:{port} (web workers: {web}, log workers: {logs})\n"
-        f"  Redis:    {redis_url} ({where})\n"
+        f"hotline: listening on http://{host}:{port} (web workers: {web}, log workers: {logs})\n"
+        f"  Redis:    {without_password(redis_url)} ({where})\n"
         f"  database: {database}\n"
         f"  Place a test call from another terminal (the next engineer picks up):\n"
-        f"    hotline simulate --url http://127.0.0.1:{port} --outcomes no-answer,accept\n"
+        f"    hotline simulate --url http://{local_address(host)}:{port} --outcomes no-answer,accept\n"
         f"  Stop with Ctrl-C."
     )
+
+
+def without_password(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for printing."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

@@ -3,25 +3,34 @@
 It is RQ's SimpleWorker, which runs each job in its own process instead of forking a work horse
 per job: a fork costs about 20 ms here, several times the job itself (about 4 ms), and buys an
 isolation these jobs do not need, since they are idempotent and touch nothing but the database.
-Jobs and results travel as JSON, never pickle.
+Jobs and results travel as JSON, never pickle. A worker runs only the project's own job functions
+(app/jobs/allowed.py), and a job it was running when it died is taken back within two minutes
+(docs/decisions/0011-host-and-workers.md).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import SimpleWorker, Worker
+from rq import Queue, SimpleWorker, Worker
+from rq.executions import Execution
+from rq.job import Job
 from rq.serializers import JSONSerializer
-from rq.worker import BaseWorker
+from rq.worker import BaseWorker, WorkerStatus
 
 from app.eventlog import spool
 from app.eventlog.sink import default_spool_path, replay_spool
+from app.jobs.allowed import ProjectJob, refusal
 from app.jobs.renamed import rename_moved_jobs
 from app.notify.queueing import NOTIFY_QUEUE, queue_reminder_planning
 from app.settings import EVENT_QUEUE
@@ -29,7 +38,78 @@ from app.storage import upgrade
 
 log = logging.getLogger(__name__)
 
-WORKER_CLASSES: dict[str, type[BaseWorker]] = {"simple": SimpleWorker, "fork": Worker}
+# A running job's claim in RQ's started registry is renewed every JOB_HEARTBEAT s and lapses
+# HEARTBEAT_GRACE s after the last renewal; a live worker's maintenance pass, every MAINTENANCE s,
+# hands a lapsed job to its retry. A dead worker's job runs again within about two minutes
+# (RQ's defaults: the job timeout plus 60 s, seen at a pass every 10 minutes).
+JOB_HEARTBEAT = 15
+HEARTBEAT_GRACE = 60
+MAINTENANCE = 25
+# An idle worker waits for a job for worker_ttl - 15 s at a time, then makes its pass.
+WORKER_TTL = MAINTENANCE + 20
+
+
+class ProjectJobsOnly(BaseWorker):
+    """Refuses a job that names any function but the project's before importing it: failed at
+    once, never retried, with the reason in RQ's failed registry."""
+
+    job_class = ProjectJob
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            reason = job.refusal() if isinstance(job, ProjectJob) else refusal(job)
+        except Exception as exc:  # data that is no JSON job: fail the job, not the worker
+            reason = f"refused: unreadable job ({type(exc).__name__})"
+        if reason is None:
+            super().execute_job(job, queue)
+            return
+        log.error("job %s %s", job.id, reason)
+        job.retries_left = 0
+        self.handle_job_failure(job, queue, exc_string=reason)
+        queue.intermediate_queue.remove(job.id)  # a single-queue worker took it through there
+        self.set_state(WorkerStatus.IDLE)
+
+
+class HotlineSimpleWorker(ProjectJobsOnly, SimpleWorker):
+    """SimpleWorker, with the heartbeat RQ gives only a forking worker's running job."""
+
+    heartbeat_grace = HEARTBEAT_GRACE
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return int(self.job_monitoring_interval + self.heartbeat_grace)
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        with self._beating(job, execution):
+            return super().perform_job(job, queue, execution)
+
+    @contextmanager
+    def _beating(self, job: Job, execution: Execution) -> Iterator[None]:
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.job_monitoring_interval):
+                try:
+                    self.maintain_heartbeats(job, execution)
+                except (RedisError, OSError) as exc:  # the next beat tries again
+                    log.warning("heartbeat of job %s failed: %s", job.id, exc)
+
+        thread = threading.Thread(target=beat, name=f"heartbeat {job.id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(1.0)
+
+
+class HotlineForkWorker(ProjectJobsOnly, Worker):
+    """RQ's forking Worker (a work horse per job), with the same allow-list and timings."""
+
+
+WORKER_CLASSES: dict[str, type[BaseWorker]] = {
+    "simple": HotlineSimpleWorker, "fork": HotlineForkWorker}
+TIMINGS: dict[str, Any] = {"job_monitoring_interval": JOB_HEARTBEAT,
+                           "maintenance_interval": MAINTENANCE, "worker_ttl": WORKER_TTL}
 
 
 def run_worker(
@@ -63,7 +143,7 @@ def run_worker(
     while True:
         try:
             worker = WORKER_CLASSES[worker_class](
-                list(queues), connection=connection, serializer=JSONSerializer
+                list(queues), connection=connection, serializer=JSONSerializer, **TIMINGS
             )
             return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
         except (RedisConnectionError, RedisTimeoutError) as exc:

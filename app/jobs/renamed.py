@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from redis import Redis
 from rq import Queue
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -41,19 +41,28 @@ def waiting_job_ids(queue: Queue) -> set[str]:
     return ids
 
 
+def readable_job(connection: Redis, job_id: str) -> tuple[Job | None, str]:
+    """The job and its function's path; (None, "") for a job gone or unreadable (left as is:
+    the worker fails it with its reason when its turn comes)."""
+    try:
+        job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+        return job, job.func_name or ""
+    except NoSuchJobError:
+        return None, ""
+    except (DeserializationError, ValueError, TypeError) as error:
+        log.warning("job %s left as is: cannot read it (%s)", job_id, error)
+        return None, ""
+
+
 def rename_moved_jobs(connection: Redis, queue_names: Iterable[str]) -> int:
     """Give the waiting jobs of these queues their functions' current paths; how many changed."""
     renamed = 0
     for name in queue_names:
         queue = Queue(name, connection=connection, serializer=JSONSerializer)
         for job_id in sorted(waiting_job_ids(queue)):
-            try:
-                job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
-            except NoSuchJobError:
-                continue
-            old = job.func_name or ""
+            job, old = readable_job(connection, job_id)
             new = current_name(old)
-            if new != old:
+            if job is not None and new != old:
                 job.func_name = new
                 job.save()
                 renamed += 1

@@ -36,11 +36,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
-        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        _create_private(os.path.abspath(parsed.database))
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable by this user only (SQLite would make it 0644); its
+    -wal and -shm files take the same mode from it."""
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # an empty file is an empty database; an existing one keeps its mode
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -42,3 +42,14 @@ def test_waiting_jobs_get_their_current_paths_and_run(redis_url: str) -> None:
     assert fetched(current).func_name == "app.jobs.notify.plan_shift_reminders"
     assert fetched(queued).func is persist_events  # a worker finds it under its new path
     assert rename_moved_jobs(connection, [EVENT_QUEUE, NOTIFY_QUEUE]) == 0
+
+
+def test_an_unreadable_job_does_not_stop_the_renaming(redis_url: str) -> None:
+    connection = Redis.from_url(redis_url)
+    notify = Queue(NOTIFY_QUEUE, connection=connection, serializer=JSONSerializer)
+    broken = notify.enqueue("app.notify.jobs.notify_call", "CA1", "ended", job_id="broken")
+    connection.hset(broken.key, "data", b"not json, not zlib")
+    old = notify.enqueue("app.notify.jobs.notify_call", "CA2", "ended", job_id="readable")
+    assert rename_moved_jobs(connection, [NOTIFY_QUEUE]) == 1
+    assert Job.fetch(old.id, connection=connection,
+                     serializer=JSONSerializer).func_name == "app.jobs.notify.notify_call"

@@ -73,11 +73,12 @@ def test_hotline_run_serves_and_stops_everything_on_sigterm(tmp_path: Path) -> N
     with _HotlineRun(tmp_path) as (process, port, log):
         _wait_healthy(process, port, log)
         output = log.read_text()
-        assert f"listening on http://0.0.0.0:{port}" in output
+        assert f"listening on http://127.0.0.1:{port}" in output  # loopback unless told
         assert "hotline simulate" in output
         redis_url = re.search(r"Redis: +(redis://\S+)", output)
         assert redis_url, output
-        client = redis.Redis.from_url(redis_url.group(1))
+        password = (tmp_path / "var" / "embedded-redis-password").read_text().strip()
+        client = redis.Redis.from_url(redis_url.group(1).replace("***", password))
         assert Path(str(client.config_get("dir")["dir"])) == tmp_path / "var" / "redis"
         client.close()
         family = _descendants(process.pid)
@@ -160,6 +161,7 @@ def test_gunicorn_settings_are_valid_and_follow_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("WEB_THREADS", "5")
     monkeypatch.setenv("PORT", "8123")
     config = Config()
     namespace = runpy.run_path(str(REPO / "app" / "gunicorn_conf.py"))
@@ -170,7 +172,10 @@ def test_gunicorn_settings_are_valid_and_follow_the_environment(
         config.set(name, value)  # gunicorn's own validation
     assert config.workers == 3
     assert config.address == [("0.0.0.0", 8123)]
-    assert (config.worker_class_str, config.timeout, config.accesslog) == ("sync", 30, "-")
+    assert config.threads == 5
+    assert (config.worker_class_str, config.timeout, config.accesslog) == (
+        "app.gunicorn_worker.HeadFirstWorker", 30, "-")
+    assert config.logger_class.__name__ == "RedactingLogger"
 
 
 def test_procfile_and_compose_only_name_commands_that_exist() -> None:

@@ -15,7 +15,8 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from app.eventlog.queueing import JOB_TIMEOUT, event_queue
+from app.cli.worker import HEARTBEAT_GRACE, JOB_HEARTBEAT
+from app.eventlog.queueing import event_queue
 from app.settings import EVENT_QUEUE
 from tests.support.processes import Service
 from tests.support.waiting import wait_until
@@ -50,17 +51,17 @@ def log_backlog(redis_url: str, spool_dir: Path) -> dict[str, int]:
 def reclaim_abandoned_jobs(redis_url: str, older_than: float = 5.0) -> int:
     """Give back the jobs of workers that died, as RQ 3's maintenance will; how many.
 
-    A worker's maintenance pass (when it starts, then every 10 minutes) takes back a job whose
-    execution expired (job timeout 120 s + 60 s for a SimpleWorker) and, from a single-queue
-    worker's intermediate list, a job taken off the queue but never started, once a minute has
-    passed since a pass first saw it. Either is retried 2 s later by a scheduler. This runs
-    those passes now, for jobs started over ``older_than`` s ago, and makes the retries due.
+    A worker's maintenance pass (when it starts, then every 25 s) takes back a job whose claim
+    lapsed (75 s after its worker's last heartbeat) and, from a single-queue worker's
+    intermediate list, a job taken off the queue but never started, once a minute has passed
+    since a pass first saw it. Either is retried 2 s later by a scheduler. This runs those
+    passes now, for jobs last heard of over ``older_than`` s ago, and makes the retries due.
     """
     connection = Redis.from_url(redis_url)
     try:
         queue = event_queue(connection, EVENT_QUEUE)
         started, scheduled = StartedJobRegistry(queue=queue), ScheduledJobRegistry(queue=queue)
-        cutoff = time.time() - older_than + JOB_TIMEOUT + 60
+        cutoff = time.time() - older_than + JOB_HEARTBEAT + HEARTBEAT_GRACE
         abandoned = set(started.get_expired_job_ids(cutoff))
         started.cleanup(timestamp=cutoff)
         intermediate = queue.intermediate_queue

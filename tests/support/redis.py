@@ -14,6 +14,7 @@ ends (``app.devtools.embedded_redis.supervised_child`` sets PR_SET_PDEATHSIG).
 
 from __future__ import annotations
 
+import secrets
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,18 +29,20 @@ S = TypeVar("S", bound="RedisServer")
 
 
 class RedisServer:
-    """One redis-server process at a time on a fixed port, without persistence."""
+    """One redis-server process at a time on a fixed port, without persistence, behind a
+    password of its own (in ``url``), as ``hotline run`` starts it."""
 
     persist = False
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.workdir = Path(workdir)
         self.port = port or free_port()
+        self.password = secrets.token_hex(16)
         self.server: EmbeddedRedis | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     @property
     def running(self) -> bool:
@@ -49,7 +52,8 @@ class RedisServer:
         if self.running:
             return self.url
         server = start_embedded_redis(self.workdir, preferred_port=self.port,
-                                      timeout=START_TIMEOUT, appendonly=self.persist)
+                                      timeout=START_TIMEOUT, appendonly=self.persist,
+                                      password=self.password)
         if server.port != self.port:
             server.stop()
             raise RuntimeError(f"another process took the Redis port {self.port}")
