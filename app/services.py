@@ -27,6 +27,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.alerts.pages import page_key as alert_page_key
 from app.config import HotlineConfig, load_config
 from app.config.alerts import AlertsSection, alerts_of
 from app.config.notifications import NotificationsSection, notifications_of
@@ -52,6 +53,7 @@ class Services:
     connection: Redis
     twilio: TwilioApi | None  # None without Twilio credentials: SMS and calls are skipped
     mailer: Mailer | None  # None without SMTP_URL: e-mails are skipped
+    page_key: bytes  # from SECRET_KEY: seals alert pages' URLs, as the web tier checks them
     public_base_url: str | None = None
     email_sender: str | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -114,6 +116,7 @@ def build_services(settings: Settings | None = None, config: HotlineConfig | Non
         connection=Redis.from_url(settings.redis_url_or_default),
         twilio=twilio,
         mailer=Mailer.from_url(env["SMTP_URL"]) if env.get("SMTP_URL") else None,
+        page_key=alert_page_key(settings.secret_key),
         public_base_url=settings.public_base_url,
         email_sender=env.get("SMTP_FROM") or None,
     )

@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = REPO / "app" / "gunicorn_conf.py"
 DEMO_CONFIG = REPO / "config" / "demo.toml"
 AUTH_TOKEN = "bench0123456789abcdef0123456789ab"
+SECRET_KEY = "bench-secret"
 HOTLINE = "+49305550100"   # the demo configuration's hotline number
 ACME = "+49301234567"      # a caller ID of the demo contract ACME (24/7)
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -48,7 +49,7 @@ class Workspace:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
         env.update(
             REDIS_URL=self.redis.url, DATABASE_URL=self.database_url,
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN, SECRET_KEY="bench-secret", HOTLINE_CONFIG=str(DEMO_CONFIG),
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN, SECRET_KEY=SECRET_KEY, HOTLINE_CONFIG=str(DEMO_CONFIG),
             HOTLINE_VAR_DIR=str(self.root / "var"), HOTLINE_SPOOL=str(self.root / "spool.jsonl"),
             PYTHONPATH=str(REPO), WEB_CONCURRENCY="2", PYTHONUNBUFFERED="1",
         )

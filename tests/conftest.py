@@ -14,7 +14,7 @@ from app.eventlog.port import MemorySink
 from app.settings import Settings
 from app.storage.overrides import OverrideCache
 from app.web import create_app
-from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, NOW, TEST_CONFIG
+from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, NOW, SECRET_KEY, TEST_CONFIG
 
 pytest_plugins = [
     "tests.support.plugins.databases", "tests.support.plugins.twiml",
@@ -51,7 +51,7 @@ def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         config_path=TEST_CONFIG, redis_url=None, auth_tokens=(AUTH_TOKEN,),
-        account_sid=ACCOUNT_SID, public_base_url=None, secret_key="test-secret",
+        account_sid=ACCOUNT_SID, public_base_url=None, secret_key=SECRET_KEY,
         trusted_proxies=0, spool_path=tmp_path / "spool" / "events.jsonl",
     )
 

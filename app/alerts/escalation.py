@@ -64,7 +64,7 @@ def page(svc: Outbox, alert_id: int, round_: int, step: int) -> str:
     if person is None:  # dropped from the configuration since the alert opened
         return escalate(svc, alert_id, round_, step, f"{alert.person} is not configured")
     section = svc.alerts
-    pages = plan_page(alert, person, svc.public_base_url, section.ring_seconds)
+    pages = plan_page(alert, person, svc.public_base_url, section.ring_seconds, svc.page_key)
     if dispatch(svc, pages):
         store.note(svc.engine, alert_id, "paged", person.id,
                    f"{person.name} by {pages[0].channel}", svc.clock())

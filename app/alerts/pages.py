@@ -2,6 +2,8 @@
 
 What the alert call needs (alert, round, step, person, and the words) travels in the URL we
 hand Twilio, which Twilio signs when it requests it: the webhooks answer without the database.
+Twilio's signature does not bind the end of our query string (see app.calls.seal), so the URL
+carries our own seal too, with a key derived from SECRET_KEY that the worker gets as data.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from app.calls.seal import derive_key, sealed
 from app.notify.delivery import CALL, EMAIL, SMS, Outgoing
 from app.notify.messages import alert_link
 from app.storage.alerts import ACKNOWLEDGED, EXHAUSTED, RESOLVED, SILENT
@@ -19,6 +22,12 @@ CALL_PATH = "/alerts/voice/call"
 KEY_PATH = "/alerts/voice/key"
 STATUS_PATH = "/alerts/voice/status"
 PAGE = "alert"
+PAGE_FIELDS = ("a", "r", "s", "p", "src", "sum")  # every field the seal covers, in this order
+
+
+def page_key(secret: str) -> bytes:
+    """The key of an alert page's seal, derived from SECRET_KEY."""
+    return derive_key(secret, "alert-page")
 
 
 def spoken(origin: str, summary: str) -> str:
@@ -33,7 +42,8 @@ def position_query(alert_id: int, round_: int, step: int, person: str) -> dict[s
     return {"a": str(alert_id), "r": str(round_), "s": str(step), "p": person}
 
 
-def plan_page(alert: Any, person: Any, base_url: str | None, ring_seconds: int) -> list[Outgoing]:
+def plan_page(alert: Any, person: Any, base_url: str | None, ring_seconds: int,
+              key: bytes) -> list[Outgoing]:
     """The page for ``person`` at the alert's position, by the alert's channel.
 
     A call needs our public URL: without PUBLIC_BASE_URL the page goes by SMS. An e-mail page
@@ -46,7 +56,7 @@ def plan_page(alert: Any, person: Any, base_url: str | None, ring_seconds: int) 
     if channel == CALL:
         return [Outgoing(about, PAGE, person.id, CALL, person.phone,
                          spoken(alert.origin, alert.summary),
-                         _call_data(alert, person.id, str(base_url), ring_seconds))]
+                         _call_data(alert, person.id, str(base_url), ring_seconds, key))]
     link = alert_link(base_url, alert.id)
     text = (f"ALERT {alert.severity} from {alert.origin}: {alert.summary}. "
             f"Acknowledge: {link}")
@@ -56,12 +66,13 @@ def plan_page(alert: Any, person: Any, base_url: str | None, ring_seconds: int) 
     return [Outgoing(about, PAGE, person.id, SMS, person.phone, text)]
 
 
-def _call_data(alert: Any, person: str, base_url: str, ring_seconds: int) -> dict[str, Any]:
+def _call_data(alert: Any, person: str, base_url: str, ring_seconds: int,
+               key: bytes) -> dict[str, Any]:
     query = position_query(alert.id, alert.round, alert.step, person)
     words = {"src": alert.origin[:64], "sum": alert.summary[:300]}
     return {
-        "url": f"{base_url}{CALL_PATH}?{urlencode({**query, **words})}",
-        "status_callback": f"{base_url}{STATUS_PATH}?{urlencode(query)}",
+        "url": f"{base_url}{CALL_PATH}?{urlencode(sealed(key, {**query, **words}, PAGE_FIELDS))}",
+        "status_callback": f"{base_url}{STATUS_PATH}?{urlencode(sealed(key, query, PAGE_FIELDS))}",
         "timeout": ring_seconds,
         # The call could not even be placed (an invalid number): the next person, right away.
         "on_failure": {"func": "app.jobs.alerts.escalate_alert",

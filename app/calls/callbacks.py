@@ -18,7 +18,7 @@ class LogCallbacks(FlowSteps):
         if status in FINISHED:  # the engineer's leg is over, whatever became of the caller's
             self.guard.released(parent)
         return [ev.make_event(ev.LEG_STATUS, parent, f"leg:{leg}:{status}", {
-            "step": state.step, "person": state.person, "leg_sid": leg, "status": status,
+            "step": self._step(state), "person": state.person, "leg_sid": leg, "status": status,
             "sequence": to_int(params.get("SequenceNumber")),
             "duration": to_int(params.get("CallDuration")),
         }, at=reported_time(params.get("Timestamp"), self.now))]

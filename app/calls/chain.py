@@ -1,15 +1,21 @@
-"""The chain's steps: ring each person with screening, take the dial result, then the voicemail."""
+"""The chain's steps: ring each person with screening, take the dial result, then the voicemail.
+
+A leg's webhook without a state of ours (no seal, or one that does not match) names no step: its
+events say so (``step`` None), and a dial result without one goes to the safe path
+(``app.calls.safe``) rather than to a step it cannot know.
+"""
 
 from __future__ import annotations
 
 from app.calls import events as ev
 from app.calls.params import FINISHED, Params, call_sid, clip, dial_outcome, to_int
+from app.calls.safe import SafeSteps
 from app.calls.state import CallState
-from app.calls.steps import ANONYMOUS, TIER_WORDS, DialStep, FlowSteps, Reply
+from app.calls.steps import ANONYMOUS, TIER_WORDS, DialStep, Reply
 from app.prompts import fill
 
 
-class ChainSteps(FlowSteps):
+class ChainSteps(SafeSteps):
     """The customer's leg while the chain rings, and the engineer's leg (screening)."""
 
     def dial_result(self, params: Params, state: CallState) -> Reply:
@@ -17,8 +23,10 @@ class ChainSteps(FlowSteps):
         status = params.get("DialCallStatus", "")
         bridged = params.get("DialBridged", "").lower() == "true"
         outcome = dial_outcome(status, bridged)
-        result = self._event(ev.DIAL_RESULT, sid, f"dial:{state.step}:result", {
-            "step": state.step, "person": state.person, "leg_sid": clip(params.get("DialCallSid")),
+        step, leg = self._step(state), clip(params.get("DialCallSid"))
+        key = f"dial:{step}:result" if step is not None else f"dial:-:{leg}:result"
+        result = self._event(ev.DIAL_RESULT, sid, key, {
+            "step": step, "person": state.person, "leg_sid": leg,
             "dial_status": clip(status), "bridged": bridged,
             "talk_seconds": to_int(params.get("DialCallDuration")) if bridged else 0,
             "outcome": outcome,
@@ -26,6 +34,8 @@ class ChainSteps(FlowSteps):
         if outcome == ev.CONNECTED or params.get("CallStatus") in FINISHED:
             self.guard.released(sid)
             reply = self._reply("goodbye", message="")
+        elif step is None:  # which step rang is unknown: skip nobody, restart nobody
+            reply = self._safe_dial(params)
         else:
             reply = self._dial(sid, params, state.at_step(state.step + 1), announce=True)
         reply.events.insert(0, result)
@@ -53,7 +63,7 @@ class ChainSteps(FlowSteps):
             tier=TIER_WORDS[contract.tier] if contract else "no",
             hotline=line.name,
         )
-        action = self.url_for("voice.screen_result", state.to_query())
+        action = self.url_for("voice.screen_result", self._query(state))
         return self._reply("screen", prompt=prompt, action_url=action,
                            no_input=line.prompts.screen_no_input)
 
@@ -62,9 +72,10 @@ class ChainSteps(FlowSteps):
         digits = clip(params.get("Digits"), 8)
         accepted = digits == "1"
         parent = params.get("ParentCallSid") or call_sid(params)
-        leg = call_sid(params)
-        logged = self._event(ev.SCREEN_RESULT, clip(parent), f"screen:{state.step}:{leg}", {
-            "step": state.step, "person": state.person, "leg_sid": leg,
+        leg, step = call_sid(params), self._step(state)
+        key = f"screen:{'-' if step is None else step}:{leg}"
+        logged = self._event(ev.SCREEN_RESULT, clip(parent), key, {
+            "step": step, "person": state.person, "leg_sid": leg,
             "digits": digits, "accepted": accepted,
         })
         if accepted and state.person:
@@ -90,7 +101,7 @@ class ChainSteps(FlowSteps):
         line = self.config.line(state.line)
         person = self.config.people[state.person]
         ring = self.config.policies[line.policy].ring_seconds
-        query = state.to_query()
+        query = self._query(state)
         step = DialStep(
             number=person.phone,
             caller_id=dialled if (dialled := params.get("To")) in line.numbers else line.numbers[0],
@@ -106,18 +117,3 @@ class ChainSteps(FlowSteps):
         announcement = line.prompts.next_step if announce else ""
         return self._reply("dial", events, step=step, announcement=announcement,
                            language=self._language(state))
-
-    def _voicemail(self, sid: str, state: CallState, reason: str, lead: str = "") -> Reply:
-        prompts = self._prompts(state.line)
-        query = state.to_query()
-        started = self._event(ev.VOICEMAIL_STARTED, sid, "voicemail", {"reason": reason})
-        return self._reply(
-            "voicemail", [started],
-            prompt=f"{lead} {prompts.voicemail}".strip(),
-            action_url=self.url_for("voice.voicemail_done", query),
-            status_url=self.url_for("voice.recording_status", query),
-            transcribe_url=self.url_for("voice.transcription", query),
-            max_seconds=self.config.hotline.voicemail_max_seconds,
-            empty=prompts.voicemail_empty,
-            language=self._language(state),
-        )

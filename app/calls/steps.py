@@ -1,26 +1,31 @@
 """What every step of the call flow shares: its inputs, its :class:`Reply`, and the helpers.
 
-A step is a pure function of Twilio's parameters, the signed call state and the configuration:
+A step is a pure function of Twilio's parameters, the sealed call state and the configuration:
 nothing here touches Flask, Redis or the database. ``CallFlow`` (``app.calls.flow``) is built
 from these pieces: the caller's steps, the chain's steps and the callbacks that only log.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from app.calls import events as ev
+from app.calls.params import Params, clip
 from app.calls.state import CallState
 from app.config import HotlineConfig
-from app.contracts import Contract, Tier
+from app.config.model import Line
+from app.contracts import Contract, Tier, normalise_number
 from app.escalation import ChainFor, build_chain
 from app.guard.port import Guard, LocalGuard
 from app.prompts import Prompts
 
 UrlFor = Callable[[str, Mapping[str, str]], str]
+# Where a <Record> hands its recording: action, status callback, transcription callback.
+RECORDING = ("voice.voicemail_done", "voice.recording_status", "voice.transcription")
 TIER_WORDS = {Tier.ALWAYS: "24/7", Tier.BUSINESS_HOURS: "business hours"}
 ANONYMOUS = Contract("", "an unidentified caller", "", (), Tier.ALWAYS)
 
@@ -54,6 +59,9 @@ class FlowSteps:
     now: datetime
     chain: ChainFor = build_chain
     guard: Guard = field(default_factory=LocalGuard)
+    # Seals the call state in the URLs we write. The web tier passes the key derived from
+    # SECRET_KEY; without it, a random key: states nobody else can read, never forgeable ones.
+    state_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     _stamp: str = field(init=False, repr=False, compare=False)
 
     def _unavailable(self, person: str) -> str:
@@ -63,6 +71,44 @@ class FlowSteps:
         if self.config.security.busy_engineers_skipped and self.guard.busy(person):
             return f"{person} is on another hotline call"
         return ""
+
+    def _query(self, state: CallState) -> dict[str, str]:
+        return state.to_query(self.state_key)
+
+    @staticmethod
+    def _step(state: CallState) -> int | None:
+        """The chain step a leg's webhook is about; None without a state of ours (we dial only
+        a person, so a genuine state of a leg always names one)."""
+        return state.step if state.person is not None else None
+
+    def _called(self, params: Params) -> tuple[str | None, Line]:
+        """The caller's number (E.164 or None) and the line they dialled."""
+        region = self.config.hotline.default_region
+        return (normalise_number(params.get("From"), region),
+                self.config.line_for(normalise_number(params.get("To"), region)))
+
+    def _started(self, sid: str, params: Params, caller: str | None, line: Line) -> ev.Event:
+        return self._event(ev.CALL_STARTED, sid, "started", {
+            "from": clip(params.get("From")), "to": clip(params.get("To")), "caller": caller,
+            "line": line.id,
+        })
+
+    def _voicemail(self, sid: str, state: CallState, reason: str, lead: str = "",
+                   endpoints: tuple[str, str, str] = RECORDING) -> Reply:
+        prompts = self._prompts(state.line)
+        query = self._query(state)
+        done, status, transcribed = endpoints
+        started = self._event(ev.VOICEMAIL_STARTED, sid, "voicemail", {"reason": reason})
+        return self._reply(
+            "voicemail", [started],
+            prompt=f"{lead} {prompts.voicemail}".strip(),
+            action_url=self.url_for(done, query),
+            status_url=self.url_for(status, query),
+            transcribe_url=self.url_for(transcribed, query),
+            max_seconds=self.config.hotline.voicemail_max_seconds,
+            empty=prompts.voicemail_empty,
+            language=self._language(state),
+        )
 
     def _prompts(self, line_id: str) -> Prompts:
         return self.config.line(line_id).prompts

@@ -40,6 +40,9 @@ class Outbox(Protocol):
     def public_base_url(self) -> str | None: ...
 
     @property
+    def page_key(self) -> bytes: ...  # seals alert pages' URLs (app.alerts.pages.page_key)
+
+    @property
     def clock(self) -> Callable[[], datetime]: ...
 
     @property

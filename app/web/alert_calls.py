@@ -2,7 +2,8 @@
 
 ``call``: the engineer answered; read the alert, ask for 1 (acknowledge) or 2 (escalate now).
 ``key``: what they pressed, handed to a worker. ``status``: how the call went, for the record.
-No database here: the alert's id, step and words come in the signed URL.
+No database here: the alert's id, step and words come in the URL, which Twilio signs and which
+carries our own seal over every one of them (app.alerts.pages); a page without it is no page.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from app.alerts.pages import spoken
+from app.alerts.pages import PAGE_FIELDS, page_key, spoken
 from app.calls.params import FINISHED
+from app.calls.seal import is_sealed
 from app.eventlog.queueing import REDIS_DOWN
 from app.notify.queueing import enqueue
 from app.web.runtime import runtime
@@ -44,6 +47,8 @@ class Page:
     @classmethod
     def from_query(cls) -> Page:
         args = request.args
+        if not is_sealed(key_for(runtime().settings.secret_key), args, PAGE_FIELDS):
+            raise ValueError("not an alert page of ours")
         numbers = [args.get(k, "") for k in ("a", "r", "s")]
         person = args.get("p", "")
         if not all(n.isdigit() and len(n) < 10 for n in numbers) or not _ID.match(person):
@@ -52,6 +57,11 @@ class Page:
 
     def job_id(self, what: str) -> str:
         return f"alert-{self.alert}-{what}-r{self.round}s{self.step}"
+
+
+@lru_cache(maxsize=4)
+def key_for(secret: str) -> bytes:
+    return page_key(secret)
 
 
 @voice_bp.errorhandler(Exception)

@@ -9,6 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
 TEST_CONFIG = DATA / "hotline.toml"
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+SECRET_KEY = "test-secret"
 ACCOUNT_SID = "AC" + "1" * 32
 # Wednesday of the rotation's 48th week: dana is on call, alice is next, then erin, then carol.
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

@@ -24,6 +24,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.pages import page_key
 from app.config import HotlineConfig
 from app.notify.mail import Mailer
 from app.notify.queueing import NOTIFY_QUEUE
@@ -32,7 +33,7 @@ from app.services import Services
 from app.settings import EVENT_QUEUE
 from app.storage import get_engine
 from app.storage.notifications import Notification
-from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, TEST_CONFIG
+from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, SECRET_KEY, TEST_CONFIG
 from tests.support.ports import free_port
 
 BASE_URL = "http://hotline.test"
@@ -91,7 +92,7 @@ def services(config: HotlineConfig, db_url: str, redis_url: str, api_url: str | 
     twilio = TwilioApi(make_client(ACCOUNT_SID, AUTH_TOKEN, api_url)) if api_url else None
     built = Services(config=config, engine=get_engine(db_url), connection=Redis.from_url(redis_url),
                      twilio=twilio, mailer=Mailer.from_url(mail_url) if mail_url else None,
-                     public_base_url=BASE_URL, **more)
+                     page_key=page_key(SECRET_KEY), public_base_url=BASE_URL, **more)
     if clock is not None:
         built.clock = clock
     return built

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pytest
 from pydantic import ValidationError
 
-from app.alerts.pages import escalation_text, plan_page, spoken
+from app.alerts.pages import PAGE_FIELDS, escalation_text, page_key, plan_page, spoken
 from app.alerts.payloads import PayloadError, parse_alertmanager, parse_generic
 from app.alerts.policy import choose_channel, is_day, next_position, severity_of
+from app.calls.seal import sealed
 from app.config import HotlineConfig
 from app.config.alerts import AlertsSection, alerts_of, check_alerts, parse_alerts
 
@@ -143,14 +144,22 @@ def test_pages_by_channel_and_what_they_say() -> None:
     alert = SimpleNamespace(id=7, round=1, step=2, channel="call", origin="billing",
                             summary="Disk full", severity="critical")
     dana = SimpleNamespace(id="dana", phone="+4915155500003", email=None)
-    (call,) = plan_page(alert, dana, "https://hotline.example", 30)
+    key = page_key("secret")
+    (call,) = plan_page(alert, dana, "https://hotline.example", 30, key)
     assert call.subject == "alert:7:r1s2" and call.body == spoken("billing", "Disk full")
-    assert call.data["url"] == ("https://hotline.example/alerts/voice/call?a=7&r=1&s=2&p=dana"
-                                "&src=billing&sum=Disk+full")
-    assert call.data["status_callback"] == "https://hotline.example/alerts/voice/status?a=7&r=1&s=2&p=dana"
-    (sms,) = plan_page(alert, dana, None, 30)  # no public URL for Twilio: SMS instead
+    # Each URL ends with our seal over every field (absent ones included).
+    url, seal = call.data["url"].split("&m=")
+    assert url == "https://hotline.example/alerts/voice/call?a=7&r=1&s=2&p=dana&src=billing&sum=Disk+full"
+    assert seal == sealed(key, {"a": "7", "r": "1", "s": "2", "p": "dana", "src": "billing",
+                                "sum": "Disk full"}, PAGE_FIELDS)["m"]
+    status, status_seal = call.data["status_callback"].split("&m=")
+    assert status == "https://hotline.example/alerts/voice/status?a=7&r=1&s=2&p=dana"
+    assert status_seal == sealed(key, {"a": "7", "r": "1", "s": "2", "p": "dana"}, PAGE_FIELDS)["m"]
+    assert status_seal != seal != sealed(page_key("other"), {"a": "7", "r": "1", "s": "2", "p": "dana"},
+                                         PAGE_FIELDS)["m"]
+    (sms,) = plan_page(alert, dana, None, 30, key)  # no public URL for Twilio: SMS instead
     assert sms.body == "ALERT critical from billing: Disk full. Acknowledge: hotline alerts ack 7"
-    (by_sms,) = plan_page(SimpleNamespace(**{**vars(alert), "channel": "email"}), dana, None, 30)
+    (by_sms,) = plan_page(SimpleNamespace(**{**vars(alert), "channel": "email"}), dana, None, 30, key)
     assert by_sms.channel == "sms"  # dana has no e-mail address
 
 

@@ -21,7 +21,8 @@ VOICE_PATHS = ["/voice", "/voice/pin?t=1", "/voice/dial-result?c=acme&ch=dana&s=
                "/voice/screen?c=acme&ch=dana&s=0", "/voice/screen-result?c=acme&ch=dana&s=0",
                "/voice/leg-status?c=acme&ch=dana&s=0", "/voice/status", "/voice/voicemail-done",
                "/voice/recording-status", "/voice/safe-result", "/voice/transcription",
-               "/voice/emergency?c=globex&s=0"]
+               "/voice/emergency?c=globex&s=0", "/voice/safe-voicemail-done?l=",
+               "/voice/safe-recording-status", "/voice/safe-transcription"]
 
 
 @pytest.mark.parametrize("path", VOICE_PATHS)

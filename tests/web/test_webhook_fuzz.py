@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.calls import events as ev
+from app.calls.seal import sealed
+from app.calls.state import FIELDS, state_key
 from app.devtools.simulator import compute_signature
 from app.eventlog.port import MemorySink
-from tests.support.constants import ACCOUNT_SID, ACME, AUTH_TOKEN, HOTLINE
+from tests.support.constants import ACCOUNT_SID, ACME, AUTH_TOKEN, HOTLINE, SECRET_KEY
 from tests.support.twiml_schema import validate_twiml
 
 BASE = "http://hotline.test"
@@ -87,7 +89,10 @@ ENDPOINTS = {
     "/voice/recording-status": STATE,
     "/voice/transcription": STATE,
     "/voice/emergency": STATE,
-    "/voice/safe-result": {},
+    "/voice/safe-result": STATE,
+    "/voice/safe-voicemail-done": STATE,
+    "/voice/safe-recording-status": STATE,
+    "/voice/safe-transcription": STATE,
 }
 
 # An event each endpoint logs only when a request got past the odd values to the real work.
@@ -96,7 +101,10 @@ DEEP_EVENTS = {
     "/voice/dial-result": ev.DIAL_STARTED, "/voice/screen-result": ev.SCREEN_RESULT,
     "/voice/voicemail-done": ev.VOICEMAIL_RECORDED, "/voice/leg-status": ev.LEG_STATUS,
     "/voice/status": ev.CALL_ENDED, "/voice/recording-status": ev.RECORDING_STATUS,
+    "/voice/safe-voicemail-done": ev.VOICEMAIL_RECORDED,
+    "/voice/safe-recording-status": ev.RECORDING_STATUS,
 }
+KEY = state_key(SECRET_KEY)
 
 # Gunicorn refuses request lines over 4094 bytes, so URLs stay short; bodies may grow to the
 # app's 64 kB limit (Twilio's own stay far below it).
@@ -126,8 +134,12 @@ def form() -> st.SearchStrategy[dict[str, str]]:
 
 
 def query(choices: dict[str, list[str]]) -> st.SearchStrategy[str]:
-    """The URL's query string: our own parameters (some odd), extra ones, or raw garbage."""
-    encoded = st.builds(lambda a, b: urlencode({**b, **a}), fields(choices),
+    """The URL's query string: our own parameters (some odd) with our seal, as our own URLs
+    carry it, and extra ones; or raw garbage, never sealed."""
+    def encode(ours: dict[str, str], extra: dict[str, str]) -> str:
+        return urlencode(sealed(KEY, {**extra, **ours}, FIELDS))
+
+    encoded = st.builds(encode, fields(choices),
                         st.dictionaries(st.text(max_size=8), short_text, max_size=2))
     raw = st.text(alphabet="abcstv=&%+;.2F09-_~", max_size=30)
     return st.one_of(encoded, raw)
@@ -237,6 +249,9 @@ def test_regressions(client: FlaskClient, crashes: Crashes, path: str, raw_query
                      params: dict[str, str]) -> None:
     base = {"CallSid": "CA" + "a1" * 16, "AccountSid": ACCOUNT_SID, "From": "+4940111222",
             "To": HOTLINE, "CallStatus": "in-progress", "ApiVersion": "2010-04-01"}
+    if raw_query:  # with our seal, so that the odd value is read, not refused with the seal
+        values = dict(parse_qsl(raw_query, keep_blank_values=True))
+        raw_query += f"&m={sealed(KEY, values, FIELDS)['m']}"
     check_answer(client, crashes, path, raw_query, {**base, **params})
 
 

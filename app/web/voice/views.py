@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -16,13 +17,15 @@ from werkzeug.exceptions import HTTPException
 from app.calls.events import Event
 from app.calls.flow import CallFlow, Reply, UrlFor
 from app.calls.params import is_number
-from app.calls.state import CallState
+from app.calls.state import CallState, state_key
 from app.web.runtime import Runtime, runtime
 from app.web.twiml import render
 from app.web.voice.signature import is_genuine, request_host_url, signed_url
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
+NO_STATE = CallState()
+HANG_UP = '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Hangup/></Response>\n'
 
 
 def current_request() -> Request:
@@ -47,16 +50,9 @@ def safe_answer(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     log.exception("voice webhook failed; answering with the safe document")
-    rt = runtime()
-    policy = rt.config.policy
-    people = [p for p in (policy.cio, *(b.target for b in policy.backups if b.kind == "person"))
-              if p and p in rt.config.people]
-    return twiml(render(
-        "safe", language=rt.config.hotline.language, voice=rt.config.hotline.voice,
-        apology=rt.config.prompts.error_apology,
-        numbers=[rt.config.people[p].phone for p in people[:3]],
-        ring_seconds=policy.ring_seconds, action_url=public_url("voice.safe_result", {}),
-    ))
+    rt, req = runtime(), current_request()
+    reply = safe_flow(rt, req).safe(params(req))
+    return answer_safely(rt, render_reply(rt, reply), reply.events)
 
 
 @bp.post("/pin")
@@ -64,23 +60,28 @@ def pin() -> Response:
     rt, req = runtime(), current_request()
     attempt = req.args.get("t", "1")
     tries = int(attempt) if is_number(attempt, limit=3) else 99
-    return answer(rt, flow(rt, req).pin_entered(params(req), tries, state(req)))
-
-
-@bp.post("/safe-result")
-def safe_result() -> Response:
-    rt = runtime()
-    connected = request.form.get("DialCallStatus") == "completed"
-    prompts = rt.config.prompts
-    return twiml(render(
-        "safe_result", language=rt.config.hotline.language, voice=rt.config.hotline.voice,
-        connected=connected, voicemail_prompt=prompts.voicemail, goodbye=prompts.goodbye,
-        max_seconds=rt.config.hotline.voicemail_max_seconds,
-    ))
+    return answer(rt, flow(rt, req).pin_entered(params(req), tries, state(rt, req) or NO_STATE))
 
 
 def flow(rt: Runtime, req: Request) -> CallFlow:
-    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard)
+    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard,
+                    key_for(rt.settings.secret_key))
+
+
+def safe_flow(rt: Runtime, req: Request) -> CallFlow:
+    """A flow for the safe path, built without what may have failed (the clock, the chain, the
+    guard): its steps only read the configuration and Twilio's parameters."""
+    try:
+        now = rt.clock()
+    except Exception:
+        log.exception("the clock failed; the safe path uses the system's")
+        now = datetime.now(UTC)
+    return CallFlow(rt.config, url_builder(rt, req), now, state_key=key_for(rt.settings.secret_key))
+
+
+@lru_cache(maxsize=4)
+def key_for(secret: str) -> bytes:
+    return state_key(secret)
 
 
 def params(req: Request) -> dict[str, str]:
@@ -89,18 +90,22 @@ def params(req: Request) -> dict[str, str]:
     return first_values(req.form)
 
 
-def state(req: Request) -> CallState:
-    return state_of(req.query_string)
+def state(rt: Runtime, req: Request) -> CallState | None:
+    return state_of(req.query_string, key_for(rt.settings.secret_key))
 
 
 @lru_cache(maxsize=4096)
-def state_of(query: bytes) -> CallState:
-    """The call state in a webhook's query string. Calls share states (the same chain at the
-    same step), so each query string is parsed once; only signed requests get this far."""
+def state_of(query: bytes, key: bytes) -> CallState | None:
+    """The call state in a webhook's query string, None without our seal. Calls share states
+    (the same chain at the same step), so each query string is parsed once (its seal included);
+    only requests Twilio signed get this far."""
     # Percent-encoded bytes that are not UTF-8 stay percent-encoded, as in werkzeug's args.
     pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True,
                       errors="werkzeug.url_quote")
-    return CallState.from_query(first_values(MultiDict(pairs)))
+    found = CallState.from_query(first_values(MultiDict(pairs)), key)
+    if found is None and query:  # logged once per query string, as it is parsed once
+        log.warning("a call state without our seal, taken as none: %r", query[:300])
+    return found
 
 
 def first_values(values: MultiDict[str, str]) -> dict[str, str]:
@@ -134,10 +139,24 @@ def encoded_query(items: tuple[tuple[str, str], ...]) -> str:
 
 
 def answer(rt: Runtime, reply: Reply) -> Response:
-    body = render(reply.template, language=reply.language or rt.config.hotline.language,
-                  voice=rt.config.hotline.voice, **reply.context)
+    body = render_reply(rt, reply)
     if reply.events:
         rt.sink.emit(reply.events)
+    return twiml(body)
+
+
+def render_reply(rt: Runtime, reply: Reply) -> str:
+    return render(reply.template, language=reply.language or rt.config.hotline.language,
+                  voice=rt.config.hotline.voice, **reply.context)
+
+
+def answer_safely(rt: Runtime, body: str, events: list[Event]) -> Response:
+    """The safe path's answer: what it logs is handed on if the hand-off works."""
+    try:
+        if events:
+            rt.sink.emit(events)
+    except Exception:
+        log.exception("the safe path's events were not handed on")
     return twiml(body)
 
 
@@ -157,7 +176,7 @@ def step_view(step: Callable[..., Any], with_state: bool, respond: Callable[...,
     if with_state:
         def view() -> Response:
             rt, req = runtime(), current_request()
-            return respond(rt, step(flow(rt, req), params(req), state(req)))
+            return respond(rt, step(flow(rt, req), params(req), state(rt, req) or NO_STATE))
     else:
         def view() -> Response:
             rt, req = runtime(), current_request()
@@ -180,3 +199,32 @@ STEPS: dict[str, tuple[str, Callable[..., Any], bool, Callable[..., Response]]] 
 }
 for path, (endpoint, step, with_state, respond) in STEPS.items():
     bp.add_url_rule(path, endpoint, step_view(step, with_state, respond), methods=["POST"])
+
+
+def safe_view(step: Callable[..., Any], with_state: bool, answers: bool) -> Callable[[], Response]:
+    """A step of the safe path: whatever fails in it, it never answers the safe document again
+    (a voicemail would start over); at worst the caller hears the call end."""
+    def view() -> Response:
+        rt, req = runtime(), current_request()
+        try:
+            flow = safe_flow(rt, req)
+            args = (params(req), state(rt, req) or NO_STATE) if with_state else (params(req),)
+            found = step(flow, *args)
+            reply = found if answers else Reply("empty", {}, found, "en-US")
+            body = render_reply(rt, reply)
+        except Exception:
+            log.exception("a step of the safe path failed; hanging up")
+            return twiml(HANG_UP)
+        return answer_safely(rt, body, reply.events)
+    return view
+
+
+# The safe document's <Dial> action, and where its voicemail's <Record> reports.
+SAFE_STEPS: dict[str, tuple[str, Callable[..., Any], bool, bool]] = {
+    "/safe-result": ("safe_result", CallFlow.safe_result, True, True),
+    "/safe-voicemail-done": ("safe_voicemail_done", CallFlow.voicemail_done, True, True),
+    "/safe-recording-status": ("safe_recording_status", CallFlow.recording_status, False, False),
+    "/safe-transcription": ("safe_transcription", CallFlow.transcription, False, False),
+}
+for path, (endpoint, step, with_state, answers) in SAFE_STEPS.items():
+    bp.add_url_rule(path, endpoint, safe_view(step, with_state, answers), methods=["POST"])
