@@ -17,7 +17,8 @@ CALL_IDENTIFIED = "call.identified"      # data: contract, contract_name, tier, 
 CHAIN_CHOSEN = "chain.chosen"            # data: policy, chain (person ids), skipped
 CALL_UNIDENTIFIED = "call.unidentified"  # data: reason, action
 CALL_REJECTED = "call.rejected"          # data: reason
-PIN_ATTEMPT = "pin.attempt"              # data: attempt, ok, digits_len
+PIN_ATTEMPT = "pin.attempt"              # data: attempt, ok, digits_len; over a limit ok is None
+#                                          (not checked) and limited true
 ROUTE_CLOSED = "route.closed"            # data: opens_at, emergency_option
 ROUTE_EMERGENCY = "route.emergency"      # data: digits (pressed 1 outside business hours)
 STEP_SKIPPED = "step.skipped"            # data: step, reason

@@ -13,7 +13,7 @@ from datetime import datetime
 from app.calls import events as ev
 from app.calls.callbacks import LogCallbacks
 from app.calls.chain import ChainSteps
-from app.calls.params import Params, call_sid, clip, digits_of
+from app.calls.params import Params, call_sid, digits_of
 from app.calls.routing import route, spoken_time
 from app.calls.state import CallState
 from app.calls.steps import ANONYMOUS, TIER_WORDS, DialStep, Reply, UrlFor
@@ -29,13 +29,8 @@ class CallFlow(ChainSteps, LogCallbacks):
 
     def incoming(self, params: Params) -> Reply:
         sid = call_sid(params)
-        region = self.config.hotline.default_region
-        caller = normalise_number(params.get("From"), region)
-        line = self.config.line_for(normalise_number(params.get("To"), region))
-        started = self._event(ev.CALL_STARTED, sid, "started", {
-            "from": clip(params.get("From")), "to": clip(params.get("To")), "caller": caller,
-            "line": line.id,
-        })
+        caller, line = self._called(params)
+        started = self._started(sid, params, caller, line)
         contract = self.config.directory.by_caller(caller)
         if self.config.security.blocks(caller):
             reply = self._reply("reject", [self._event(ev.CALL_REJECTED, sid, "rejected", {
@@ -60,20 +55,35 @@ class CallFlow(ChainSteps, LogCallbacks):
         sid = call_sid(params)
         line = self.config.line(state.line)
         digits = digits_of(params.get("Digits"))
+        caller = normalise_number(params.get("From"), self.config.hotline.default_region)
+        ticket = self.guard.pin_reserve(caller)  # counted first: simultaneous calls share the limit
+        if ticket is None:
+            return self._pin_limited(sid, line, attempt, len(digits))
         contract = self.config.directory.by_pin(digits)
         logged = self._event(ev.PIN_ATTEMPT, sid, f"pin:{attempt}", {
             "attempt": attempt, "ok": contract is not None, "digits_len": len(digits),
         })
-        caller = normalise_number(params.get("From"), self.config.hotline.default_region)
-        if contract is None:
-            self.guard.pin_failed(caller)
         if contract is not None:
+            self.guard.pin_returned(caller, ticket)
             reply = self._identified(sid, params, contract, line, "pin")
         elif attempt < self.config.hotline.pin_tries and self.guard.pin_allowed(caller):
             reply = self._ask_pin(line, attempt + 1, retry=True)
         else:
             reply = self._unidentified(sid, params, line)
         reply.events.insert(0, logged)
+        return reply
+
+    def _pin_limited(self, sid: str, line: Line, attempt: int, digits_len: int) -> Reply:
+        """Over a limit: the PIN is not even checked; the caller may leave a voicemail."""
+        reason = "too many wrong PINs"
+        reply = self._voicemail(sid, CallState(version=self.config.version, line=line.id), reason,
+                                lead=line.prompts.pin_failed)
+        reply.events[:0] = [
+            self._event(ev.PIN_ATTEMPT, sid, f"pin:{attempt}", {
+                "attempt": attempt, "ok": None, "digits_len": digits_len, "limited": True}),
+            self._event(ev.CALL_UNIDENTIFIED, sid, "unidentified:final", {
+                "reason": reason, "action": "voicemail"}),
+        ]
         return reply
 
     def emergency(self, params: Params, state: CallState) -> Reply:
@@ -126,7 +136,7 @@ class CallFlow(ChainSteps, LogCallbacks):
         reply.context["closed"] = closed
         reply.context["offer"] = line.prompts.emergency_offer if emergency else ""
         reply.context["emergency_url"] = (
-            self.url_for("voice.emergency", state.to_query()) if emergency else "")
+            self.url_for("voice.emergency", self._query(state)) if emergency else "")
         reply.events.insert(0, self._event(ev.ROUTE_CLOSED, sid, "closed", {
             "opens_at": opens_at.isoformat() if opens_at else None, "emergency_option": emergency,
         }))
@@ -135,7 +145,8 @@ class CallFlow(ChainSteps, LogCallbacks):
     def _ask_pin(self, line: Line, attempt: int, retry: bool) -> Reply:
         prompt = line.prompts.pin_retry if retry else fill(line.prompts.pin_request,
                                                           hotline=line.name)
-        query = {"t": str(attempt), **({"l": line.id} if line.id else {})}
+        state = CallState(version=self.config.version, line=line.id)
+        query = {"t": str(attempt), **self._query(state)}
         return self._reply("pin", prompt=prompt, action_url=self.url_for("voice.pin", query))
 
     def _unidentified(self, sid: str, params: Params, line: Line) -> Reply:

@@ -1,7 +1,12 @@
-"""``hotline simulate``: place a call against a running hotline exactly as Twilio would."""
+"""``hotline simulate``: place a call against a running hotline exactly as Twilio would.
+
+Against a running server the call goes in real time: the server stamps its log with its own
+clock, so a call squeezed into a second would read "answered after 0 s" on the call pages.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +23,9 @@ from app.devtools.simulator import (
     HttpTransport,
     NoAnswer,
     PhoneScript,
+    RealTime,
     Simulator,
+    VirtualTime,
 )
 from app.escalation import build_chain
 from app.eventlog.port import MemorySink
@@ -37,25 +44,26 @@ OUTCOMES: dict[str, PhoneScript] = {
 
 
 def phone_scripts(config: HotlineConfig, chain_outcomes: str | None,
-                  named: tuple[str, ...]) -> dict[str, PhoneScript]:
+                  named: tuple[str, ...], talk_seconds: float = 60.0) -> dict[str, PhoneScript]:
     """Outcomes by position in the chain a call would get now, then by person id or number."""
     scripts: dict[str, PhoneScript] = {}
     if chain_outcomes:
         plan = build_chain(config.policy, config.rotations, datetime.now(UTC))
         for step, word in zip(plan.steps, chain_outcomes.split(","), strict=False):
-            scripts[config.people[step.person].phone] = outcome(word)
+            scripts[config.people[step.person].phone] = outcome(word, talk_seconds)
     for item in named:
         who, _, word = item.partition("=")
         person = config.people.get(who)
-        scripts[person.phone if person else who] = outcome(word)
+        scripts[person.phone if person else who] = outcome(word, talk_seconds)
     return scripts
 
 
-def outcome(word: str) -> PhoneScript:
+def outcome(word: str, talk_seconds: float = 60.0) -> PhoneScript:
     try:
-        return OUTCOMES[word.strip()]
+        script = OUTCOMES[word.strip()]
     except KeyError:
         raise click.BadParameter(f"{word!r}: choose from {', '.join(OUTCOMES)}") from None
+    return replace(script, talk_seconds=talk_seconds) if isinstance(script, Answer) else script
 
 
 @click.command("simulate")
@@ -68,11 +76,14 @@ def outcome(word: str) -> PhoneScript:
 @click.option("--digits", multiple=True, help="What the caller keys at each prompt, e.g. 4711#.")
 @click.option("--hangup-after", type=float, default=None, help="Caller hangs up after N seconds.")
 @click.option("--record-seconds", type=float, default=15.0, show_default=True)
+@click.option("--talk-seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="How long an engineer who accepts talks before hanging up.")
 @click.option("--in-process", is_flag=True, help="Run against the app in this process (dry run).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
 def simulate_command(url: str, from_: str | None, to: str | None, outcomes: str | None,
                      named: tuple[str, ...], digits: tuple[str, ...], hangup_after: float | None,
-                     record_seconds: float, in_process: bool, config_path: Path | None) -> None:
+                     record_seconds: float, talk_seconds: float, in_process: bool,
+                     config_path: Path | None) -> None:
     """Simulate a customer's call, step by step: what everybody hears, presses, and the end.
 
     Phones not given an outcome do not answer.
@@ -80,14 +91,13 @@ def simulate_command(url: str, from_: str | None, to: str | None, outcomes: str 
     config = load_or_exit(config_path)
     settings = Settings.from_env()
     caller = from_ or next((c.numbers[0] for c in config.contracts.values() if c.numbers), "anonymous")
-    transport = _in_process_transport(settings, config) if in_process else HttpTransport(timeout=10)
-    base = "http://hotline.local" if in_process else url.rstrip("/")
-    sim = Simulator(transport, settings.auth_tokens[0], voice_url=f"{base}/voice",
-                    status_callback_url=f"{base}/voice/status", account_sid=settings.account_sid)
+    sim = for_app(settings, config, MemorySink()) if in_process else for_server(settings, url)
     script = CallerScript(digits=list(digits), hangup_after_seconds=hangup_after,
                           record_seconds=record_seconds)
+    if not in_process:
+        click.echo("calling in real time: the call takes as long as it would with Twilio ...")
     result = sim.place_call(caller, to or config.hotline.numbers[0], script,
-                            phone_scripts(config, outcomes, named))
+                            phone_scripts(config, outcomes, named, talk_seconds))
     names = {p.phone: p.name for p in config.people.values()}
     click.echo(f"call {result.call_sid} from {caller}")
     click.echo(result.transcript(names))
@@ -95,5 +105,19 @@ def simulate_command(url: str, from_: str | None, to: str | None, outcomes: str 
         raise SystemExit(1)
 
 
-def _in_process_transport(settings: Settings, config: HotlineConfig) -> FlaskClientTransport:
-    return FlaskClientTransport(create_app(settings, config, MemorySink()).test_client())
+def for_server(settings: Settings, url: str) -> Simulator:
+    """A simulator for a running server: requests go when the call's moments come."""
+    base = url.rstrip("/")
+    return Simulator(HttpTransport(timeout=10), settings.auth_tokens[0], voice_url=f"{base}/voice",
+                     status_callback_url=f"{base}/voice/status", account_sid=settings.account_sid,
+                     pace=RealTime())
+
+
+def for_app(settings: Settings, config: HotlineConfig, sink: MemorySink) -> Simulator:
+    """A simulator for the app in this process, whose clock is the simulated call's."""
+    pace = VirtualTime()
+    app = create_app(settings, config, sink, clock=pace.now)
+    base = "http://hotline.local"
+    return Simulator(FlaskClientTransport(app.test_client()), settings.auth_tokens[0],
+                     voice_url=f"{base}/voice", status_callback_url=f"{base}/voice/status",
+                     account_sid=settings.account_sid, pace=pace)

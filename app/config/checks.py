@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from app.config.hours import check_hours
 from app.config.schema import ConfigFile
 from app.contracts import normalise_number
@@ -173,10 +175,21 @@ def _check_lines(cfg: ConfigFile) -> Problems:
 def _check_blocklist(cfg: ConfigFile) -> Problems:
     problems: Problems = []
     for i, entry in enumerate(cfg.security.blocklist):
-        digits = "".join(ch for ch in entry if ch in "0123456789")
-        if not entry.strip().startswith("+") or not 2 <= len(digits) <= 15 or any(
-            ch not in "+0123456789 -()" for ch in entry
-        ):
+        if not _blockable_prefix(entry):
             problems.append((f"security.blocklist[{i}]", f"{entry!r}: write an E.164 number or "
-                             "prefix with its country code, such as '+1900' or '+4915112345678'"))
+                             "prefix with its country code, such as '+7', '+1900' or "
+                             "'+4915112345678'"))
     return problems
+
+
+def _blockable_prefix(entry: str) -> bool:
+    """``+``, then up to 15 digits (spaces, dashes, brackets allowed) that begin with a country
+    code: ``+7`` (a whole country) as well as a full number."""
+    text = entry.strip(" ")
+    digits = "".join(ch for ch in text if ch in "0123456789")
+    if not text.startswith("+") or any(ch not in "0123456789 -()" for ch in text[1:]):
+        return False
+    return 1 <= len(digits) <= 15 and any(digits[:n] in _COUNTRY_CODES for n in (1, 2, 3))
+
+
+_COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)

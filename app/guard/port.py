@@ -1,11 +1,15 @@
 """Abuse limits and engineer presence: PIN guessing windows, who is already on a hotline call.
 
-:class:`LocalGuard` keeps the counts in this process; :mod:`app.guard.redis_guard` shares them across
-processes through Redis and falls back to a LocalGuard whenever Redis does not answer at once.
+A PIN attempt is counted before its PIN is checked (:meth:`Guard.pin_reserve`, one atomic step
+over sliding windows), so simultaneous calls cannot have more PINs checked than the limit; a
+right PIN gives its count back (:meth:`Guard.pin_returned`). :class:`LocalGuard` keeps the counts
+in this process; :mod:`app.guard.redis_guard` shares them across processes through Redis and
+falls back to a LocalGuard whenever Redis does not answer at once.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import defaultdict, deque
@@ -17,8 +21,12 @@ GLOBAL_WINDOW = 600.0    # and over ten minutes for all callers together
 
 
 class Guard(Protocol):
-    def pin_allowed(self, caller: str | None) -> bool: ...
-    def pin_failed(self, caller: str | None) -> None: ...
+    def pin_allowed(self, caller: str | None) -> bool:
+        """Whether one more attempt would be counted now (asking for a PIN; counts nothing)."""
+    def pin_reserve(self, caller: str | None) -> str | None:
+        """Count one attempt now, before its PIN is checked: a ticket, or None over a limit."""
+    def pin_returned(self, caller: str | None, ticket: str) -> None:
+        """The PIN was right: the attempt no longer counts."""
     def engaged(self, person: str, call_sid: str) -> None: ...
     def released(self, call_sid: str) -> None: ...
     def busy(self, person: str) -> bool: ...
@@ -31,22 +39,34 @@ class LocalGuard:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.per_caller, self.overall, self.engaged_ttl = per_caller, overall, engaged_ttl
         self.clock = clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._attempts: dict[str, deque[tuple[float, str]]] = defaultdict(deque)
         self._engaged: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        self._tickets = itertools.count(1)
 
     def pin_allowed(self, caller: str | None) -> bool:
         with self._lock:
-            if self._count("*", GLOBAL_WINDOW) >= self.overall:
-                return False
-            return caller is None or self._count(caller, CALLER_WINDOW) < self.per_caller
+            return self._room(caller)
 
-    def pin_failed(self, caller: str | None) -> None:
-        now = self.clock()
+    def pin_reserve(self, caller: str | None) -> str | None:
         with self._lock:
-            self._failures["*"].append(now)
-            if caller is not None:
-                self._failures[caller].append(now)
+            if not self._room(caller):
+                return None
+            ticket = f"local:{next(self._tickets)}"
+            self._add(caller, ticket)
+            return ticket
+
+    def pin_returned(self, caller: str | None, ticket: str) -> None:
+        with self._lock:
+            for key in self._keys(caller):
+                stamps = self._attempts.get(key)
+                if stamps:
+                    self._attempts[key] = deque(s for s in stamps if s[1] != ticket)
+
+    def counted(self, caller: str | None, ticket: str) -> None:
+        """Mirror an attempt counted elsewhere (in Redis), whatever the limits say."""
+        with self._lock:
+            self._add(caller, ticket)
 
     def engaged(self, person: str, call_sid: str) -> None:
         with self._lock:
@@ -63,11 +83,28 @@ class LocalGuard:
             entry = self._engaged.get(person)
             return entry is not None and entry[1] > self.clock()
 
+    def _room(self, caller: str | None) -> bool:
+        if self._count("*", GLOBAL_WINDOW) >= self.overall:
+            return False
+        return caller is None or self._count(caller, CALLER_WINDOW) < self.per_caller
+
+    def _add(self, caller: str | None, ticket: str) -> None:
+        now = self.clock()
+        for key in self._keys(caller):
+            self._attempts[key].append((now, ticket))
+
+    @staticmethod
+    def _keys(caller: str | None) -> tuple[str, ...]:
+        return ("*",) if caller is None else ("*", caller)
+
     def _count(self, key: str, window: float) -> int:
-        stamps = self._failures.get(key)
+        """Attempts in the last ``window`` seconds (a sliding window: older ones are dropped)."""
+        stamps = self._attempts.get(key)
         if not stamps:
             return 0
         horizon = self.clock() - window
-        while stamps and stamps[0] <= horizon:
+        while stamps and stamps[0][0] <= horizon:
             stamps.popleft()
+        if not stamps:
+            del self._attempts[key]  # every caller ever seen would otherwise keep a key
         return len(stamps)

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+
+from redis import Redis
 
 from app.calls import events as ev
 from app.calls.ledger import summarise
 from app.config import parse_config
 from app.devtools.simulator import Answer, CallerScript, FlaskClientTransport, Simulator
 from app.eventlog.port import MemorySink
-from app.guard.redis_guard import RedisGuard
+from app.guard.redis_guard import PREFIX, RedisGuard
 from app.storage.overrides import OverrideCache
 from app.web import create_app
-from tests.support.constants import ACCOUNT_SID, ACME, ALICE, AUTH_TOKEN, DANA, HOTLINE, NOW, TEST_CONFIG
+from tests.support.constants import (
+    ACCOUNT_SID,
+    ACME,
+    ALICE,
+    AUTH_TOKEN,
+    DANA,
+    HOTLINE,
+    NOW,
+    REPO,
+    TEST_CONFIG,
+)
 from tests.unit.test_config import with_change
+from tests.unit.test_pin_limits import (
+    RIGHT,
+    WRONG,
+    checked_wrong,
+    concurrent_pins,
+    limited_config,
+    sliding_window_holds,
+)
 
 WRONG_THREE_TIMES = CallerScript(digits=["1111#", "2222#", "3333#"])
 
@@ -45,6 +67,16 @@ def test_blocklisted_numbers_and_prefixes_are_rejected(settings) -> None:  # typ
     allowed = sim.place_call("+4940111223", HOTLINE, CallerScript(digits=["4711#"]),
                              {DANA: Answer(press="1")})
     assert allowed.connected_to == DANA
+
+
+def test_a_whole_country_is_rejected(settings) -> None:  # type: ignore[no-untyped-def]
+    sink = MemorySink()
+    sim, _ = make_sim(settings, configured(blocklist=["+7", "+1"]), sink)
+    for caller in ("+74951234567", "+12125550100"):
+        result = sim.place_call(caller, HOTLINE, phones={DANA: Answer(press="1")})
+        assert result.dialed == [] and result.end_status == "busy"
+    assert [e["data"]["reason"] for e in sink.of_type(ev.CALL_REJECTED)] == ["blocklist"] * 2
+    assert sim.place_call(ACME, HOTLINE, phones={DANA: Answer(press="1")}).connected_to == DANA
 
 
 def test_pin_guessing_is_limited_per_caller(settings) -> None:  # type: ignore[no-untyped-def]
@@ -139,3 +171,57 @@ def test_limits_are_shared_through_redis_and_safe_without_it(settings, redis_ser
     elapsed = time.perf_counter() - started
     assert result.connected_to == DANA, "without Redis nobody is known busy: ring rather than skip"
     assert elapsed < 1.0
+
+
+def test_simultaneous_guesses_through_redis_never_exceed_the_limit(redis_server) -> None:  # type: ignore[no-untyped-def]
+    config = limited_config(per_caller=6)
+    for round_ in range(3):
+        # One guard per web process, each with its own connection; a generous budget, so that
+        # what is measured is the counting, not the fallback on a loaded machine.
+        guards = [RedisGuard(redis_server.url, 6, 1000, 7200, timeout=2.0) for _ in range(10)]
+        caller = f"+494011122{round_}"
+        attempts = concurrent_pins(config, list(guards), [WRONG] * 9 + [RIGHT], caller)
+        assert len(attempts) == 10, "every call was asked for its PIN"
+        wrong = checked_wrong(attempts)
+        assert wrong <= 6, f"{wrong} wrong PINs checked with a limit of 6"
+        assert all(g._down_until == 0 for g in guards), "Redis answered every time"
+        assert Redis.from_url(redis_server.url).zcard(PREFIX + caller) == wrong
+    guards = [RedisGuard(redis_server.url, 6, 1000, 7200, timeout=2.0) for _ in range(10)]
+    all_wrong = concurrent_pins(config, list(guards), [WRONG] * 10, "+4940111229")
+    assert checked_wrong(all_wrong) == 6, "the limit is reached, not undercut"
+
+
+def test_the_redis_window_slides(redis_server) -> None:  # type: ignore[no-untyped-def]
+    sliding_window_holds(lambda clock: RedisGuard(redis_server.url, 2, 1000, 7200, clock=clock))
+
+
+def test_without_redis_guesses_are_limited_per_process_within_the_budget(redis_server) -> None:  # type: ignore[no-untyped-def]
+    guard = RedisGuard(redis_server.url, 2, 1000, 7200)
+    assert guard.pin_reserve("+4940111222") is not None
+    redis_server.stop()
+    started = time.perf_counter()
+    assert guard.pin_reserve("+4940111222") is not None, "this process's own count: one so far"
+    assert time.perf_counter() - started < 0.5
+    assert guard.pin_reserve("+4940111222") is None
+    assert not guard.pin_allowed("+4940111222")
+
+
+RESERVE_IN_A_PROCESS = """
+import sys, time
+from app.guard.redis_guard import RedisGuard
+guard = RedisGuard(sys.argv[1], 6, 1000, 7200, timeout=2.0)
+guard.redis.ping()
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print("reserved" if guard.pin_reserve("+4940111299") else "refused", guard._down_until == 0)
+"""
+
+
+def test_simultaneous_processes_share_one_count(redis_server) -> None:  # type: ignore[no-untyped-def]
+    start = time.time() + 3.0
+    processes = [subprocess.Popen([sys.executable, "-c", RESERVE_IN_A_PROCESS, redis_server.url,
+                                   str(start)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+                 for _ in range(10)]
+    answers = [p.communicate(timeout=30)[0].split() for p in processes]
+    assert all(p.returncode == 0 for p in processes)
+    assert all(up == "True" for _, up in answers), "every process reached Redis"
+    assert sorted(word for word, _ in answers) == ["refused"] * 4 + ["reserved"] * 6

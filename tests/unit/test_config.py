@@ -96,6 +96,25 @@ def test_policy_relying_on_a_rotation_with_gaps_is_rejected() -> None:
     assert "gaps" in problems_of(with_change(TEST_CONFIG, change))["policies.default"]
 
 
+def blocklisted(*entries: str) -> bytes:
+    return with_change(TEST_CONFIG, lambda d: d.update(security={"blocklist": list(entries)}))
+
+
+def test_a_whole_country_can_be_blocked() -> None:
+    security = parse_config(blocklisted("+7", "+1", "+44 20")).security
+    assert security.blocks("+74951234567") and security.blocks("+12125550100")
+    assert security.blocks("+442071234567") and not security.blocks("+441612345678")
+    assert not security.blocks("+4930123456") and not security.blocks(None)
+
+
+@pytest.mark.parametrize("entry", ["", "+", "7", "0049", "+0", "+07", "+28", "++7", "+7+",
+                                   "+49 abc", "+49\n", "+1234567890123456"])
+def test_blocklist_garbage_is_refused(entry: str) -> None:
+    found = problems_of(blocklisted("+49", entry))
+    assert list(found) == ["security.blocklist[1]"], found
+    assert "write an E.164 number or prefix with its country code" in found["security.blocklist[1]"]
+
+
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.toml")

@@ -213,14 +213,51 @@ def test_wrong_credentials_are_not_passed_on(seeded: Flask, as_admin: Any, admin
     assert as_admin.get(f"/admin/calls/{sid}/voicemail/{recording.recording_sid}").status_code == 502
 
 
-def test_upstream_urls_only_ever_go_to_the_configured_host() -> None:
-    rec = "RE" + "a" * 32
-    twilio = f"https://api.twilio.com/2010-04-01/Accounts/ACsub/Recordings/{rec}"
+def test_a_stored_url_elsewhere_is_refused_without_a_request(
+    seeded: Flask, as_admin: Any, admin_db_url: str
+) -> None:
+    sid = sids(admin_db_url, outcome="voicemail")[0]
+    engine = get_engine(admin_db_url)
+    with Session(engine) as session:
+        recording = session.scalars(select(Voicemail)).one()
+        rec = recording.recording_sid
+    account = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
+    elsewhere = [
+        f"https://api.twilio.com{account}/Calls/{sid}.json",
+        f"https://api.twilio.com{account}/Recordings/RE{'0' * 32}.wav",  # another recording
+        f"https://api.twilio.com{account}/Recordings/{rec}/../../Calls.json",
+        f"https://api.twilio.com{account}/Recordings/{rec}/Transcriptions",
+        f"https://api.twilio.com{account}/Recordings/{rec}.json",
+        f"https://api.twilio.com{account}/Recordings/{rec}?RequestedAt=1",
+        f"https://api.twilio.com:8443{account}/Recordings/{rec}",
+        f"https://user@api.twilio.com{account}/Recordings/{rec}",
+        f"http://api.twilio.com{account}/Recordings/{rec}",
+        f"https://evil.example{account}/Recordings/{rec}",
+        f"https://api.twilio.com.evil.example{account}/Recordings/{rec}",
+        f"https://api.twilio.com/2010-04-01/Accounts/ACsub/Recordings/{rec}",
+    ]
+    with RecordingHost() as twilio:
+        seeded.config["RECORDINGS_BASE_URL"] = twilio.url
+        for stored in elsewhere:
+            with Session(engine) as session, session.begin():
+                session.get(Voicemail, recording.id).url = stored  # type: ignore[union-attr]
+            response = as_admin.get(f"/admin/calls/{sid}/voicemail/{rec}")
+            assert response.status_code == 404, stored
+        assert twilio.requests == [], "nothing was fetched"
+
+
+def test_upstream_urls_are_only_the_calls_recording() -> None:
+    rec, sub = "RE" + "a" * 32, "AC" + "2" * 32
+    twilio = f"https://api.twilio.com/2010-04-01/Accounts/{sub}/Recordings/{rec}"
     assert upstream_url(twilio, rec, "ACmain", "http://h") == \
-        f"http://h/2010-04-01/Accounts/ACsub/Recordings/{rec}.wav"
-    for stored in (f"https://evil.example/{rec}", None, f"http://api.twilio.com/x/{rec}"):
-        assert upstream_url(stored, rec, "ACmain", "http://h/") == \
-            f"http://h/2010-04-01/Accounts/ACmain/Recordings/{rec}.wav"
+        f"http://h/2010-04-01/Accounts/{sub}/Recordings/{rec}.wav"
+    assert upstream_url(twilio + ".mp3", rec, "ACmain", "http://h/") == \
+        f"http://h/2010-04-01/Accounts/{sub}/Recordings/{rec}.mp3"
+    assert upstream_url(None, rec, "ACmain", "http://h/") == \
+        f"http://h/2010-04-01/Accounts/ACmain/Recordings/{rec}.wav"
+    for stored in (f"https://evil.example/{rec}", f"http://api.twilio.com/x/{rec}", twilio + "/x"):
+        assert upstream_url(stored, rec, "ACmain", "http://h/") is None
+    assert upstream_url(None, "RE../../x", "ACmain", "http://h/") is None
 
 
 def test_follow_ups_until_someone_handles_them(seeded: Flask, as_admin: Any, admin_db_url: str) -> None:

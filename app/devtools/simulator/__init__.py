@@ -4,6 +4,7 @@ from app.devtools.simulator.checks import DocumentChecker, checking_documents
 from app.devtools.simulator.engine import Simulator
 from app.devtools.simulator.events import Event
 from app.devtools.simulator.outcomes import Answer, Busy, CallerScript, Failed, NoAnswer, PhoneScript
+from app.devtools.simulator.pacing import Pace, RealTime, VirtualTime
 from app.devtools.simulator.result import CallResult, DialResult, RequestLog
 from app.devtools.simulator.signing import compute_signature
 from app.devtools.simulator.transport import (
@@ -26,12 +27,15 @@ __all__ = [
     "FlaskClientTransport",
     "HttpTransport",
     "NoAnswer",
+    "Pace",
     "PhoneScript",
+    "RealTime",
     "RequestLog",
     "Response",
     "Simulator",
     "Transport",
     "TransportError",
+    "VirtualTime",
     "checking_documents",
     "compute_signature",
 ]

@@ -12,6 +12,7 @@ from app.devtools.simulator.context import API_VERSION, CallContext, LoopLimit, 
 from app.devtools.simulator.events import CALLER, ENDED, HANGS_UP, SYSTEM
 from app.devtools.simulator.legs import REJECT
 from app.devtools.simulator.outcomes import CallerScript, NoAnswer, PhoneScript
+from app.devtools.simulator.pacing import Pace, VirtualTime
 from app.devtools.simulator.result import CallResult
 from app.devtools.simulator.transport import Transport
 from app.devtools.simulator.webhooks import Webhooks
@@ -35,6 +36,10 @@ class Simulator:
     ``document_checker(url, body)`` sees every 2xx body the app answers (TwiML documents and
     callback answers) and returns problems, which the result lists as errors (code 12200);
     :func:`app.devtools.simulator.checking_documents` adds a checker to every simulator at once.
+
+    ``pace`` decides when requests go out: :class:`VirtualTime` (default) at once, which an
+    in-process app can use as its clock; :class:`RealTime` when the call's moment comes, for a
+    running server that stamps its log with the wall clock.
     """
 
     def __init__(
@@ -58,6 +63,7 @@ class Simulator:
         extra_params: Mapping[str, str] | None = None,
         seed: int | None = None,
         document_checker: DocumentChecker | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self.transport = transport
         self.auth_token = auth_token
@@ -66,6 +72,7 @@ class Simulator:
         self.clock_start = clock_start or datetime.now(UTC).replace(microsecond=0)
         self.extra_params = dict(extra_params or {})
         self.document_checker = document_checker
+        self.pace = pace or VirtualTime()
         self.settings = Settings(
             account_sid=account_sid or self.ids.sid("AC"),
             fallback_url=fallback_url,
@@ -96,10 +103,11 @@ class Simulator:
         script = caller or CallerScript()
         limit = self.settings.max_call_seconds
         leaves = script.hangup_after_seconds
-        clock = Clock(self.clock_start, 0.0, limit if leaves is None else min(leaves, limit))
+        clock = Clock(self.pace.begin(self.clock_start), 0.0,
+                      limit if leaves is None else min(leaves, limit))
         result = CallResult(self.ids.sid("CA"), clock.start, names=dict(names or {}))
         webhooks = Webhooks(self.transport, self.auth_token, self.ids, result,
-                            self.document_checker)
+                            self.document_checker, lambda at: self.pace.wait(clock.wall(at)))
         call = CallContext(self.settings, webhooks, result, self.ids, script, dict(phones or {}))
         leg = CallerLeg(call, clock, CALLER, self._params(result.call_sid, from_, to),
                         list(script.digits))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 from app.devtools.simulator.checks import DocumentChecker, document_problems
 from app.devtools.simulator.clock import Ids
@@ -30,13 +31,14 @@ class Webhooks:
 
     def __init__(
         self, transport: Transport, auth_token: str, ids: Ids, result: CallResult,
-        checker: DocumentChecker | None = None,
+        checker: DocumentChecker | None = None, pace: Callable[[float], None] | None = None,
     ) -> None:
         self._transport = transport
         self._auth_token = auth_token
         self._ids = ids
         self._result = result
         self._checker = checker
+        self._pace = pace or (lambda at: None)
 
     def post(self, url: str, params: dict[str, str], token: str | None = None) -> Response | None:
         """POST and log; ``None`` when neither attempt was delivered."""
@@ -58,7 +60,9 @@ class Webhooks:
         return None
 
     def fetch_twiml(self, url: str, params: dict[str, str], at: float = 0.0) -> ET.Element:
-        """POST a TwiML request; the ``<Response>`` element, or :class:`TwimlError`."""
+        """POST a TwiML request due ``at`` seconds into the call; the ``<Response>`` element, or
+        :class:`TwimlError`."""
+        self._pace(at)
         response = self.post(url, params)
         if response is None:
             raise TwimlError(HTTP_RETRIEVAL_FAILURE, "could not connect")
@@ -75,6 +79,7 @@ class Webhooks:
 
     def callback(self, url: str, params: dict[str, str], at: float, twice: bool = False) -> None:
         """POST a status/recording callback; a bad answer is logged, never fatal."""
+        self._pace(at)
         token = self._ids.token()
         for _copy in range(2 if twice else 1):
             response = self.post(url, params, token)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ API_VERSION = "2010-04-01"
 TIMEOUT = 15
 CHUNK = 64 * 1024
 _PASSED_ON = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+RECORDING_PATH = re.compile(  # the one resource we fetch: a recording's media, nothing beside it
+    rf"/{API_VERSION}/Accounts/AC[0-9a-fA-F]{{32}}/Recordings/(?P<recording>RE[0-9a-fA-F]{{32}})"
+    r"(\.wav|\.mp3)?")
 
 
 class _SameHostAuth(urllib.request.HTTPRedirectHandler):
@@ -41,14 +46,21 @@ class _SameHostAuth(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def upstream_url(stored: str | None, recording_sid: str, account_sid: str, base: str) -> str:
-    """The recording's media URL under ``base``: Twilio's path if we stored one, else built."""
-    parts = urlsplit(stored or "")
-    if parts.scheme == "https" and parts.hostname == TWILIO_HOST and parts.path.startswith("/"):
+def upstream_url(stored: str | None, recording_sid: str, account_sid: str, base: str) -> str | None:
+    """The recording's media URL under ``base``, or None when the stored URL names anything but
+    this recording on Twilio's API (another host, path, resource or a query)."""
+    if not RECORDING_SID.fullmatch(recording_sid):
+        return None
+    if stored:
+        parts = urlsplit(stored)
+        match = RECORDING_PATH.fullmatch(parts.path)
+        origin = (parts.scheme, parts.netloc, parts.query, parts.fragment)
+        if origin != ("https", TWILIO_HOST, "", "") or not match or match["recording"] != recording_sid:
+            return None
         path = parts.path
     else:
         path = f"/{API_VERSION}/Accounts/{account_sid}/Recordings/{recording_sid}"
-    if not path.rsplit("/", 1)[-1].count("."):
+    if not path.endswith((".wav", ".mp3")):
         path += ".wav"
     return base.rstrip("/") + path
 
@@ -87,6 +99,10 @@ def recording_response(call_sid: str, recording_sid: str, byte_range: str | None
         return _plain(503, "TWILIO_ACCOUNT_SID is not set: recordings cannot be fetched.")
     url = upstream_url(row.url, recording_sid, settings.account_sid,
                        current_app.config["RECORDINGS_BASE_URL"])
+    if url is None:
+        log.warning("recording %s: the stored URL is not this recording on Twilio; not fetched",
+                     recording_sid)
+        abort(404)
     try:
         upstream = open_recording(url, settings.account_sid, settings.auth_tokens, byte_range)
     except urllib.error.HTTPError as error:
