@@ -10,9 +10,9 @@ from typing import Any
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gunicorn's gthread worker, collecting each request in its event loop before a thread takes it:
-# a client that sends slowly holds no thread (app/gunicorn_worker.py, decision 0010). The pool
+# a client that sends slowly holds no thread (app/server/worker.py, decision 0010). The pool
 # of threads grows only when every thread is busy.
-worker_class = "app.gunicorn_worker.HeadFirstWorker"
+worker_class = "app.server.worker.HeadFirstWorker"
 threads = int(os.environ.get("WEB_THREADS", "16"))
 proc_name = "hotline-web"
 
@@ -25,7 +25,7 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
-logger_class = "app.gunicorn_logging.RedactingLogger"  # no feed token in the access log
+logger_class = "app.server.access_log.RedactingLogger"  # no feed token in the access log
 
 # Off: its default path is one per user, so every gunicorn on the machine would share it.
 control_socket_disable = True

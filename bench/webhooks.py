@@ -1,7 +1,7 @@
 """Benchmark 1: the incoming-call and dial-result webhooks against a bare Flask floor.
 
 Both servers run under gunicorn with app/gunicorn_conf.py (2 workers of the same threaded worker
-class, app/gunicorn_worker.py) and take turns under the same load generator at the same
+class, app/server/worker.py) and take turns under the same load generator at the same
 concurrency. Each round loads the floor and the hotline back to back, so both see the same
 machine, and the order alternates from round to round (the second server of a pair measured a
 few hundredths faster when the floor was run against itself); a ratio is the median of the

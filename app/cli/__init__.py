@@ -11,10 +11,11 @@ from app.cli.calls import calls_command
 from app.cli.check import check_command, migrate_command
 from app.cli.fallback import fallback_command
 from app.cli.overrides import override_group
-from app.cli.run import run_command, worker_command
+from app.cli.run import run_command
 from app.cli.schedule import feeds_command, schedule_command
 from app.cli.simulate import simulate_command
 from app.cli.who import who_command
+from app.cli.worker import worker_command
 
 
 @click.group()

@@ -1,4 +1,4 @@
-"""`hotline run` (web, log workers and Redis on one machine) and `hotline worker`."""
+"""`hotline run`: web, log workers and Redis on one machine, started and supervised together."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from types import FrameType
 import click
 from sqlalchemy.engine import make_url
 
-from app.cli.worker import run_worker
 from app.devtools.embedded_redis import (
     EmbeddedRedis,
     EmbeddedRedisError,
@@ -28,7 +27,6 @@ from app.devtools.embedded_redis import (
 from app.notify.queueing import NOTIFY_QUEUE
 from app.settings import (
     EMBEDDED_REDIS_PASSWORD,
-    EVENT_QUEUE,
     Settings,
     embedded_redis_password,
     var_dir,
@@ -95,26 +93,6 @@ def run_command(port: int, host: str, web_workers: int, log_workers: int) -> Non
     except EmbeddedRedisError as exc:
         raise click.ClickException(str(exc)) from None
     sys.exit(code)
-
-
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
-@click.option("--queue", "queues", multiple=True, default=[EVENT_QUEUE], show_default=True,
-              help=f"Queue to work on: {EVENT_QUEUE} (the call log) or {NOTIFY_QUEUE} "
-                   "(notifications, alert calls, reminders).")
-def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
-    """An RQ worker on REDIS_URL: by default it writes the call log to the database.
-
-    One queue per worker: RQ hands a single-queue worker its job through an intermediate list,
-    so a worker killed at that instant loses nothing; with several queues it cannot.
-    """
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        raise click.UsageError(
-            "REDIS_URL is not set. `hotline run` starts Redis itself and prints its URL; "
-            "for a separate worker, export REDIS_URL=redis://HOST:6379/0"
-        )
-    run_worker(url, list(queues), burst=burst)
 
 
 def migrate() -> str:

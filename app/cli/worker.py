@@ -1,4 +1,4 @@
-"""The RQ worker that persists call events.
+"""`hotline worker`: the RQ worker that persists call events (and works the notification queue).
 
 It is RQ's SimpleWorker, which runs each job in its own process instead of forking a work horse
 per job: a fork costs about 20 ms here, several times the job itself (about 4 ms), and buys an
@@ -11,6 +11,7 @@ Jobs and results travel as JSON, never pickle. A worker runs only the project's 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import click
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -153,3 +155,23 @@ def run_worker(
             log.warning("Redis unreachable (%s); working again in %.0f s", exc, pause)
             time.sleep(pause)
             pause = min(30.0, pause * 2)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
+@click.option("--queue", "queues", multiple=True, default=[EVENT_QUEUE], show_default=True,
+              help=f"Queue to work on: {EVENT_QUEUE} (the call log) or {NOTIFY_QUEUE} "
+                   "(notifications, alert calls, reminders).")
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """An RQ worker on REDIS_URL: by default it writes the call log to the database.
+
+    One queue per worker: RQ hands a single-queue worker its job through an intermediate list,
+    so a worker killed at that instant loses nothing; with several queues it cannot.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise click.UsageError(
+            "REDIS_URL is not set. `hotline run` starts Redis itself and prints its URL; "
+            "for a separate worker, export REDIS_URL=redis://HOST:6379/0"
+        )
+    run_worker(url, list(queues), burst=burst)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from app.alerts.pages import PAGE_FIELDS, page_key, spoken
+from app.alerts.pages import PAGE_FIELDS, spoken
 from app.calls.params import FINISHED
 from app.calls.seal import is_sealed
 from app.eventlog.queueing import REDIS_DOWN
@@ -47,7 +46,7 @@ class Page:
     @classmethod
     def from_query(cls) -> Page:
         args = request.args
-        if not is_sealed(key_for(runtime().settings.secret_key), args, PAGE_FIELDS):
+        if not is_sealed(runtime().page_key, args, PAGE_FIELDS):
             raise ValueError("not an alert page of ours")
         numbers = [args.get(k, "") for k in ("a", "r", "s")]
         person = args.get("p", "")
@@ -57,11 +56,6 @@ class Page:
 
     def job_id(self, what: str) -> str:
         return f"alert-{self.alert}-{what}-r{self.round}s{self.step}"
-
-
-@lru_cache(maxsize=4)
-def key_for(secret: str) -> bytes:
-    return page_key(secret)
 
 
 @voice_bp.errorhandler(Exception)

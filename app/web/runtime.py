@@ -15,6 +15,8 @@ from flask import current_app
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from app.alerts.pages import page_key
+from app.calls.state import state_key
 from app.config import HotlineConfig
 from app.escalation import ChainPlan, Policy, SteadyChains
 from app.eventlog.port import Sink
@@ -46,6 +48,16 @@ class Runtime:
     def chain(self, policy: Policy, rotations: Mapping[str, Rotation], at: datetime) -> ChainPlan:
         """The escalation chain at ``at`` (shift swaps applied), kept until it can change."""
         return self.chains.plan(policy, rotations, self.overrides(), at)
+
+    @cached_property
+    def state_key(self) -> bytes:
+        """Seals the call state in the URLs given to Twilio (derived from SECRET_KEY)."""
+        return state_key(self.settings.secret_key)
+
+    @cached_property
+    def page_key(self) -> bytes:
+        """Seals an alert call's page in its URLs, as the worker that placed it did."""
+        return page_key(self.settings.secret_key)
 
     @cached_property
     def notify_queue(self) -> Queue:

@@ -37,10 +37,11 @@ from app.eventlog import (
 from app.eventlog import spool as spool_file
 from app.jobs.events import persist_events
 from app.settings import EVENT_QUEUE
-from app.storage import SynchronousSink, dispose_engines, get_engine, store_events, upgrade
+from app.storage import SynchronousSink, get_engine, store_events, upgrade
 from app.storage.models import Call, EventRecord
 from tests.jobs.test_storage import snapshot
 from tests.support.constants import REPO
+from tests.support.plugins.databases import sqlite_job_database
 from tests.support.redis import RedisServer, start_redis_server
 
 
@@ -59,11 +60,7 @@ def call_events(n_calls: int, per_call: int = 6, prefix: str = "CA") -> list[ev.
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'log.db'}"
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    dispose_engines()
+    yield from sqlite_job_database(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from app.notify.dispatch import SEND_RETRY, dispatch
 from app.notify.mail import Mailer
 from app.notify.twilio_api import TwilioApi, make_client
 from app.services import current, provide
-from app.storage import dispose_engines, get_engine, upgrade
+from app.storage import get_engine
 from tests.support.constants import ACCOUNT_SID, ALICE, AUTH_TOKEN, BOB, DANA, ERIN, TEST_CONFIG
 from tests.support.fake_twilio_api import FakeTwilioApi
 from tests.support.notify import (
@@ -39,6 +39,7 @@ from tests.support.notify import (
     text_of,
     work,
 )
+from tests.support.plugins.databases import sqlite_job_database
 from tests.support.ports import free_port
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -63,11 +64,7 @@ def mail() -> Iterator[MailServer]:
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'hotline.db'}"
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    dispose_engines()
+    yield from sqlite_job_database(tmp_path, monkeypatch, "hotline.db")
 
 
 def test_an_sms_and_a_call_reach_the_api_as_twilio_expects(

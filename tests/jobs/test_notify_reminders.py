@@ -17,11 +17,12 @@ from app.jobs.notify import plan_shift_reminders
 from app.notify.queueing import NOTIFY_QUEUE
 from app.notify.reminders import Handoff, next_handoffs, plan_reminder
 from app.services import provide
-from app.storage import dispose_engines, get_engine, upgrade
+from app.storage import get_engine
 from app.storage.overrides import add_override
 from tests.support.constants import ACCOUNT_SID, ALICE, AUTH_TOKEN, BOB, NOW
 from tests.support.fake_twilio_api import FakeTwilioApi
 from tests.support.notify import make_due, scheduled, services, work
+from tests.support.plugins.databases import sqlite_job_database
 
 NEXT_MONDAY = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: primary hands over
 TONIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 18:00 in Berlin: the night rotation starts
@@ -29,11 +30,7 @@ TONIGHT = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 18:00 in Berlin: the night
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'hotline.db'}"
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    dispose_engines()
+    yield from sqlite_job_database(tmp_path, monkeypatch, "hotline.db")
 
 
 def test_the_next_handoff_of_each_rotation(config: HotlineConfig) -> None:

@@ -25,18 +25,15 @@ from app.cli.worker import HotlineSimpleWorker, run_worker
 from app.eventlog import PERSIST_JOB, enqueue_batch
 from app.jobs.allowed import JOB_FUNCTIONS, ProjectJob
 from app.settings import EVENT_QUEUE
-from app.storage import dispose_engines, get_engine, upgrade
+from app.storage import get_engine
 from app.storage.models import EventRecord
 from tests.support.constants import REPO
+from tests.support.plugins.databases import sqlite_job_database
 
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'log.db'}"
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    dispose_engines()
+    yield from sqlite_job_database(tmp_path, monkeypatch)
 
 
 def work(redis_url: str, tmp_path: Path, worker_class: str = "simple") -> bool:

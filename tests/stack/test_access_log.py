@@ -12,9 +12,8 @@ import pytest
 from gunicorn.config import Config
 
 from app.feeds.tokens import feed_token
-from app.gunicorn_logging import REDACTED, RedactingLogger, redact_query
-from app.storage import dispose_engines, upgrade
-from tests.support.processes import NO_PROXY, Stack
+from app.server.access_log import REDACTED, RedactingLogger, redact_query
+from tests.support.processes import NO_PROXY, Stack, running_web
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
@@ -23,12 +22,7 @@ FEED = "/calendar/person/alice.ics"
 
 @pytest.fixture
 def web(tmp_path: Path, redis_url: str) -> Iterator[Stack]:
-    url = f"sqlite:///{tmp_path / 'log.db'}"
-    upgrade(url)
-    dispose_engines()
-    with Stack(tmp_path, url, redis_url) as stack:
-        stack.start_web()
-        stack.wait_healthy()
+    with running_web(tmp_path, redis_url) as stack:
         yield stack
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 from app.cli.run import run_command
 from tests.support.constants import AUTH_TOKEN, REPO, TEST_CONFIG
 from tests.support.ports import free_port
-from tests.support.processes import healthy
+from tests.support.processes import healthy, stop_gracefully
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
@@ -63,12 +62,7 @@ def test_hotline_run_binds_loopback_unless_told(
             shown = "0.0.0.0" if elsewhere else "127.0.0.1"
             assert f"listening on http://{shown}:{port}" in log_path.read_text()
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_gracefully(process)
     assert process.returncode == 0, log_path.read_text()[-3000:]
 
 

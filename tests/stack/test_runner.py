@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from gunicorn.config import Config
 from sqlalchemy import create_engine, inspect
 
-from app.cli.run import run_command, worker_command
+from app.cli.run import run_command
+from app.cli.worker import worker_command
 from app.devtools.embedded_redis import EmbeddedRedisError, free_port, start_embedded_redis
 from tests.support.constants import REPO
 from tests.support.postgres import start_postgres
@@ -174,7 +175,7 @@ def test_gunicorn_settings_are_valid_and_follow_the_environment(
     assert config.address == [("0.0.0.0", 8123)]
     assert config.threads == 5
     assert (config.worker_class_str, config.timeout, config.accesslog) == (
-        "app.gunicorn_worker.HeadFirstWorker", 30, "-")
+        "app.server.worker.HeadFirstWorker", 30, "-")
     assert config.logger_class.__name__ == "RedactingLogger"
 
 

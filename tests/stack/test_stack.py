@@ -4,11 +4,8 @@ HTTP, then the rows in the database. On SQLite and, when running, on PostgreSQL.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,28 +16,12 @@ from app.devtools.embedded_redis import free_port
 from app.devtools.simulator import Answer, Busy, CallerScript, HttpTransport, NoAnswer, Simulator
 from app.storage import call_with_attempts, dispose_engines, get_engine
 from tests.support.constants import ACME, AUTH_TOKEN, HOTLINE, REPO, TEST_CONFIG
+from tests.support.processes import healthy, stop_gracefully
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
 ALICE, BOB, DANA, ERIN, CAROL = (f"+491515550000{n}" for n in (1, 2, 3, 4, 9))
 PEOPLE = (ALICE, BOB, DANA, ERIN)
-
-
-def wait_until(check, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -62,11 +43,7 @@ def stack(db_url: str, tmp_path: Path) -> Iterator[str]:
         assert process.poll() is None, (tmp_path / "stack.log").read_text()
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_gracefully(process)
         log.close()
         dispose_engines()
     assert process.returncode == 0, (tmp_path / "stack.log").read_text()[-3000:]

@@ -1,4 +1,4 @@
-"""The web tier's gunicorn worker (app/gunicorn_worker.py) speaks plain HTTP/1.1 as gthread does:
+"""The web tier's gunicorn worker (app/server/worker.py) speaks plain HTTP/1.1 as gthread does:
 kept-alive and pipelined requests, bodies, ``Expect: 100-continue``, a request cut short."""
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.gunicorn_worker import BODY_BUFFER, complete, expects_continue
-from app.storage import dispose_engines, upgrade
-from tests.support.processes import Stack
+from app.server.worker import BODY_BUFFER, complete, expects_continue
+from tests.support.processes import Stack, running_web
 
 pytestmark = pytest.mark.stack
 HEALTH = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -19,12 +18,7 @@ HEALTH = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 @pytest.fixture
 def web(tmp_path: Path, redis_url: str) -> Iterator[Stack]:
-    url = f"sqlite:///{tmp_path / 'log.db'}"
-    upgrade(url)
-    dispose_engines()
-    with Stack(tmp_path, url, redis_url) as stack:
-        stack.start_web()
-        stack.wait_healthy()
+    with running_web(tmp_path, redis_url) as stack:
         yield stack
 
 

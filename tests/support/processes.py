@@ -12,10 +12,13 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from app.storage import dispose_engines, upgrade
 from tests.support.constants import AUTH_TOKEN, REPO, TEST_CONFIG
 from tests.support.ports import free_port
 from tests.support.waiting import wait_until
@@ -156,6 +159,28 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def stop_gracefully(process: subprocess.Popen[bytes], timeout: float = 40.0) -> int:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout``; its exit code."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+@contextmanager
+def running_web(workdir: Path, redis_url: str) -> Iterator[Stack]:
+    """gunicorn alone, as the Procfile runs it, on a fresh SQLite log, answering /healthz."""
+    url = f"sqlite:///{workdir / 'log.db'}"
+    upgrade(url)
+    dispose_engines()
+    with Stack(workdir, url, redis_url) as stack:
+        stack.start_web()
+        stack.wait_healthy()
+        yield stack
 
 
 def healthy(base_url: str) -> bool:

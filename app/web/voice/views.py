@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from app.calls.events import Event
 from app.calls.flow import CallFlow, Reply, UrlFor
 from app.calls.params import is_number
-from app.calls.state import CallState, state_key
+from app.calls.state import CallState
 from app.web.runtime import Runtime, runtime
 from app.web.twiml import render
 from app.web.voice.signature import is_genuine, request_host_url, signed_url
@@ -64,8 +64,7 @@ def pin() -> Response:
 
 
 def flow(rt: Runtime, req: Request) -> CallFlow:
-    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard,
-                    key_for(rt.settings.secret_key))
+    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard, rt.state_key)
 
 
 def safe_flow(rt: Runtime, req: Request) -> CallFlow:
@@ -76,12 +75,7 @@ def safe_flow(rt: Runtime, req: Request) -> CallFlow:
     except Exception:
         log.exception("the clock failed; the safe path uses the system's")
         now = datetime.now(UTC)
-    return CallFlow(rt.config, url_builder(rt, req), now, state_key=key_for(rt.settings.secret_key))
-
-
-@lru_cache(maxsize=4)
-def key_for(secret: str) -> bytes:
-    return state_key(secret)
+    return CallFlow(rt.config, url_builder(rt, req), now, state_key=rt.state_key)
 
 
 def params(req: Request) -> dict[str, str]:
@@ -91,7 +85,7 @@ def params(req: Request) -> dict[str, str]:
 
 
 def state(rt: Runtime, req: Request) -> CallState | None:
-    return state_of(req.query_string, key_for(rt.settings.secret_key))
+    return state_of(req.query_string, rt.state_key)
 
 
 @lru_cache(maxsize=4096)

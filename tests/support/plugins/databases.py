@@ -55,3 +55,14 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def db_url(empty_db: str) -> str:
     upgrade(empty_db)
     return empty_db
+
+
+def sqlite_job_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        name: str = "log.db") -> Iterator[str]:
+    """A migrated SQLite file that ``DATABASE_URL`` names, as jobs run in this process find it;
+    for a module's own ``db_url`` fixture (``yield from`` it)."""
+    url = f"sqlite:///{tmp_path / name}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    dispose_engines()
