@@ -11,7 +11,8 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.alerts import store
+from app.alerts import stop, store
+from app.alerts.notices import exhausted_notices, resolved_notices
 from app.alerts.pages import plan_page
 from app.alerts.payloads import Incoming
 from app.alerts.policy import choose_channel, next_position, severity_of
@@ -19,7 +20,8 @@ from app.escalation import build_chain
 from app.notify.dispatch import dispatch
 from app.notify.outbox import Outbox
 from app.notify.queueing import enqueue
-from app.storage.alerts import ACTIVE, FIRING, SILENT, Alert
+from app.storage.alerts import ACTIVE, EXHAUSTED, FIRING, RESOLVED, SILENT, Alert
+from app.telemetry.series import ALERT_ESCALATIONS
 
 PAGE_JOB = "app.jobs.alerts.page_step"
 ESCALATE_JOB = "app.jobs.alerts.escalate_alert"
@@ -33,6 +35,9 @@ def receive(svc: Outbox, incoming: Incoming) -> store.Received:
         received = store.receive(svc.engine, incoming, opening(svc, incoming), svc.clock())
     if received.alert_id is not None and not received.resolved:
         keep_going(svc, received.alert_id)
+    elif received.resolved and received.alert_id is not None:
+        stop.hang_up_later(svc.queue, received.alert_id)
+        tell(svc, received.alert_id, RESOLVED)
     return received
 
 
@@ -85,11 +90,26 @@ def escalate(svc: Outbox, alert_id: int, round_: int, step: int, reason: str) ->
     following = next_position(round_, step, len(alert.chain), svc.alerts.repeats)
     if not store.advance(svc.engine, alert_id, (round_, step), following, reason, svc.clock()):
         return "stale"
+    ALERT_ESCALATIONS.labels("exhausted" if following is None else "next").inc()
     if following is None:
+        tell(svc, alert_id, EXHAUSTED)
         return "exhausted"
     enqueue(svc.queue, PAGE_JOB, alert_id, *following,
             job_id=f"alert-{alert_id}-page-r{following[0]}s{following[1]}")
     return f"moved to round {following[0]} step {following[1]}"
+
+
+def tell(svc: Outbox, alert_id: int, what: str) -> None:
+    """Text who was paged that the alert resolved, or the whole chain that nobody took it."""
+    with Session(svc.engine, expire_on_commit=False) as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            return
+        if what == RESOLVED:
+            items = resolved_notices(alert, store.paged_people(session, alert_id), svc.config)
+        else:
+            items = exhausted_notices(alert, svc.config, svc.public_base_url)
+    dispatch(svc, items)
 
 
 def _load(svc: Outbox, alert_id: int) -> Alert | None:

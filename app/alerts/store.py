@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, CursorResult, Engine, Table, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.alerts.pages import PAGE
 from app.alerts.payloads import Incoming
 from app.notify.ledger import insert_for
 from app.storage.alerts import (
@@ -30,6 +31,7 @@ from app.storage.alerts import (
     AlertMember,
 )
 from app.storage.db import WRITE_LOCK
+from app.storage.notifications import SENT, Notification
 
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]
 MEMBERS: Table = AlertMember.__table__  # type: ignore[assignment]
@@ -45,6 +47,22 @@ class Opening:
     policy: str
     chain: tuple[str, ...]
     escalation: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an alert stands: enough to tell a late pager what happened, read in one row."""
+
+    status: str
+    round: int
+    step: int
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+    @property
+    def over(self) -> bool:
+        """Acknowledged or resolved: nobody needs to be paged for it any more."""
+        return self.status != FIRING
 
 
 @dataclass(frozen=True)
@@ -159,6 +177,30 @@ def log(conn: Connection, alert_id: int, kind: str, person: str | None, detail: 
         now: datetime) -> None:
     conn.execute(LOG.insert().values(alert_id=alert_id, at=now, kind=kind, person=person,
                                      detail=detail[:500]))
+
+
+def standing(engine: Engine, alert_id: int) -> Standing | None:
+    """The alert's status and position, or None if there is no such alert."""
+    with engine.connect() as conn:
+        row = conn.execute(select(ALERTS.c.status, ALERTS.c.round, ALERTS.c.step,
+                                  ALERTS.c.acknowledged_by, ALERTS.c.acknowledged_at)
+                           .where(ALERTS.c.id == alert_id)).first()
+    return Standing(*row) if row is not None else None
+
+
+def paged_people(session: Session, alert_id: int) -> list[str]:
+    """Who a page of the alert reached (sent by SMS, e-mail or a placed call), first paged first."""
+    stmt = (select(Notification.recipient)
+            .where(Notification.subject.startswith(f"alert:{alert_id}:r", autoescape=True),
+                   Notification.kind == PAGE, Notification.status == SENT)
+            .order_by(Notification.id))
+    return list(dict.fromkeys(session.scalars(stmt)))
+
+
+def firing_alerts(session: Session, limit: int = 200) -> list[Alert]:
+    """The alerts still firing and not acknowledged, oldest first."""
+    stmt = select(Alert).where(Alert.status == FIRING).order_by(Alert.id).limit(limit)
+    return list(session.scalars(stmt))
 
 
 def list_alerts(session: Session, open_only: bool = False, limit: int = 50) -> list[Alert]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,14 +9,18 @@ import click
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.alerts.pages import escalation_text
+from app.alerts.pages import PAGE, escalation_text
+from app.alerts.stop import end_calls
 from app.alerts.store import acknowledge, get_alert, list_alerts
-from app.cli.common import load_or_exit
-from app.config.alerts import alerts_of
+from app.cli.common import config_option, load_or_exit
+from app.config import HotlineConfig
+from app.notify.delivery import DeliveryError
 from app.notify.ledger import about
+from app.schedule.readable import DATE, SECONDS, local_time
+from app.services import build_services
 from app.storage.db import get_engine
 
-COLUMNS = ("ID", "OPENED (UTC)", "STATUS", "SEVERITY", "FROM", "SUMMARY", "ESCALATION")
+COLUMNS = ("ID", "OPENED", "STATUS", "SEVERITY", "FROM", "SUMMARY", "ESCALATION")
 
 
 def _session() -> Session:
@@ -37,12 +40,11 @@ def alerts_group(ctx: click.Context, show_all: bool, limit: int, config_path: Pa
     if ctx.invoked_subcommand is not None:
         return
     config = load_or_exit(config_path)
-    names = {pid: p.name for pid, p in config.people.items()}
-    repeats = alerts_of(config).repeats
+    zone = config.hotline.timezone
     with _session() as session:
         alerts = list_alerts(session, open_only=not show_all, limit=limit)
-        rows = [(str(a.id), f"{a.opened_at:%Y-%m-%d %H:%M}", a.status, a.severity, a.origin,
-                 a.summary[:50], escalation_text(a, names, repeats)) for a in alerts]
+        rows = [(str(a.id), local_time(a.opened_at, zone, DATE), a.status, a.severity, a.origin,
+                 a.summary[:50], escalation_text(a, config)) for a in alerts]
     if not rows:
         click.echo("No alerts." if show_all else "No open alerts (--all shows resolved ones).")
         return
@@ -53,34 +55,61 @@ def alerts_group(ctx: click.Context, show_all: bool, limit: int, config_path: Pa
 
 @alerts_group.command("ack")
 @click.argument("alert_id", type=int)
-@click.option("--by", default=None, help="Who acknowledges (default: your login name).")
-def ack_command(alert_id: int, by: str | None) -> None:
-    """Acknowledge alert ALERT_ID: its escalation stops."""
-    who = by or getpass.getuser()
+@click.option("--as", "person", required=True, metavar="PERSON",
+              help="Who acknowledges: a person id of the configuration.")
+@config_option
+def ack_command(alert_id: int, person: str, config_path: Path | None) -> None:
+    """Acknowledge alert ALERT_ID as PERSON: its escalation stops."""
+    config = load_or_exit(config_path)
+    if person not in config.people:
+        raise click.BadParameter(f"no person {person!r} in the configuration; one of "
+                                 f"{', '.join(sorted(config.people))}", param_hint="--as")
     with _session() as session, session.begin():
-        if not acknowledge(session, alert_id, who, via="cli", now=datetime.now(UTC)):
+        if not acknowledge(session, alert_id, person, via="cli", now=datetime.now(UTC)):
             alert = get_alert(session, alert_id)
             raise click.ClickException(f"no alert {alert_id}" if alert is None
                                        else f"alert {alert_id} is {alert.status} already")
-    click.echo(f"alert {alert_id} acknowledged by {who}")
+    click.echo(f"alert {alert_id} acknowledged by {config.people[person].name}")
+    _hang_up(alert_id, config)
 
 
 @alerts_group.command("show")
 @click.argument("alert_id", type=int)
-def show_command(alert_id: int) -> None:
+@config_option
+def show_command(alert_id: int, config_path: Path | None) -> None:
     """One alert: its members, its log and every page sent for it."""
+    config = load_or_exit(config_path)
     with _session() as session:
         alert = get_alert(session, alert_id)
         if alert is None:
             raise click.ClickException(f"no alert {alert_id}")
         click.echo(f"alert {alert.id}: [{alert.severity}] {alert.origin}: {alert.summary}")
-        click.echo(f"  status {alert.status}, chain {' -> '.join(alert.chain) or '(empty)'}")
+        click.echo(f"  status {alert.status}: {escalation_text(alert, config)}")
+        click.echo(f"  chain {' -> '.join(alert.chain) or '(empty)'}")
         for member in alert.members:
             click.echo(f"  alert {member.fingerprint} {member.status} {member.labels}")
         for entry in alert.log:
             who = f" {entry.person}" if entry.person else ""
-            click.echo(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.kind}{who}: {entry.detail}")
+            click.echo(f"  {_when(entry.at, config)} {entry.kind}{who}: {entry.detail}")
         for page in about(session, f"alert:{alert.id}:"):
             outcome = f" ({page.provider_status})" if page.provider_status else ""
-            click.echo(f"  page {page.subject.rpartition(':')[2]} {page.recipient} by "
+            what = page.subject.rpartition(":")[2]  # r0s1, or a notice: resolved, exhausted
+            label = f"page {what}" if page.kind == PAGE else what
+            click.echo(f"  {label} {page.recipient} by "
                        f"{page.channel}: {page.status}{outcome} {page.error or ''}".rstrip())
+
+
+def _when(moment: datetime, config: HotlineConfig) -> str:
+    return local_time(moment, config.hotline.timezone, SECONDS)
+
+
+def _hang_up(alert_id: int, config: HotlineConfig) -> None:
+    """End the alert's calls that may still ring, from here: no worker or Redis needed."""
+    try:
+        ended = end_calls(build_services(config=config), alert_id)
+    except DeliveryError as error:
+        click.echo(f"calls still ringing for alert {alert_id} were not ended: {error.message}",
+                   err=True)
+        return
+    if ended:
+        click.echo(f"{len(ended)} call(s) still ringing ended")

@@ -2,8 +2,10 @@
 
 ``call``: the engineer answered; read the alert, ask for 1 (acknowledge) or 2 (escalate now).
 ``key``: what they pressed, handed to a worker. ``status``: how the call went, for the record.
-No database here: the alert's id, step and words come in the URL, which Twilio signs and which
-carries our own seal over every one of them (app.alerts.pages); a page without it is no page.
+The alert's id, step and words come in the URL, which Twilio signs and which carries our own
+seal over every one of them (app.alerts.pages); a page without it is no page. One row is read,
+within a budget (app.web.alert_state): whether the alert is already over, to tell whoever
+answers late by whom and when instead of asking for a key.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from app.alerts.pages import PAGE_FIELDS, spoken
+from app.alerts.pages import PAGE_FIELDS, already_over, spoken
 from app.calls.params import FINISHED
 from app.calls.seal import is_sealed
 from app.eventlog.queueing import REDIS_DOWN
 from app.notify.queueing import enqueue
+from app.storage.db import get_engine
+from app.web.alert_state import standing_within
 from app.web.runtime import runtime
 from app.web.twiml import render
 from app.web.voice.views import check_signature, public_url, twiml
@@ -68,14 +72,17 @@ def safe_answer(error: Exception) -> Response | HTTPException:
 
 @voice_bp.post("/call")
 def call() -> Response:
-    Page.from_query()
-    return _prompt("")
+    over = _already_over(Page.from_query())
+    return _say(over) if over else _prompt("")
 
 
 @voice_bp.post("/key")
 def key() -> Response:
     page = Page.from_query()
     digits = request.form.get("Digits", "")
+    over = _already_over(page) if digits in ("1", "2") else None
+    if over:
+        return _say(over)
     if digits == "1":
         return _hand_over(page.job_id(f"ack-{page.person}"), "Acknowledged. Thank you.",
                           "app.jobs.alerts.acknowledge_alert", page.alert, page.person, "call")
@@ -97,6 +104,13 @@ def status() -> Response:
         except REDIS_DOWN as error:
             log.warning("alert call status not recorded (%s)", error)
     return twiml(render("empty", language="en-US"))
+
+
+def _already_over(page: Page) -> str | None:
+    """What a late answer hears when the alert is acknowledged or resolved (None: go on)."""
+    rt = runtime()
+    found = standing_within(get_engine(rt.settings.database_url or None), page.alert)
+    return already_over(found, rt.config)
 
 
 def _prompt(lead: str) -> Response:

@@ -8,17 +8,10 @@ the engineer's "1" on the call (the simulator, over HTTP), then resolved.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from redis import Redis
@@ -37,20 +30,12 @@ from app.settings import Settings
 from app.storage import dispose_engines, get_engine, upgrade
 from app.storage.overrides import OverrideCache
 from app.web import create_app
+from tests.support.alertmanager import alert, push, running_alertmanager, wait_for
 from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, DANA, HOTLINE, NOW
 from tests.support.fake_twilio_api import FakeTwilioApi
 from tests.support.notify import services, work
-from tests.support.ports import free_port
 
 TOKEN = "am-bearer-token"
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-DISK = {"alertname": "DiskFull", "service": "billing", "severity": "critical"}
-
-
-def alertmanager_binary() -> str:
-    found = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-    assert found, "Alertmanager is missing: apt-get install prometheus-alertmanager"
-    return found
 
 
 @pytest.fixture
@@ -68,79 +53,31 @@ def hotline_url(settings: Settings, config: HotlineConfig, redis_url: str) -> It
 
 @pytest.fixture
 def alertmanager(tmp_path: Path, hotline_url: str) -> Iterator[str]:
-    port = free_port()
-    config = tmp_path / "alertmanager.yml"
-    config.write_text(json.dumps({  # YAML is a superset of JSON
-        "route": {"receiver": "hotline", "group_by": ["alertname"], "group_wait": "200ms",
-                  "group_interval": "1s", "repeat_interval": "1h"},
-        "receivers": [{"name": "hotline", "webhook_configs": [{
-            "url": f"{hotline_url}/alerts/alertmanager", "send_resolved": True,
-            "max_alerts": 50,
-            "http_config": {"authorization": {"type": "Bearer", "credentials": TOKEN}},
-        }]}],
-    }))
-    process = subprocess.Popen(
-        [alertmanager_binary(), f"--config.file={config}", f"--storage.path={tmp_path / 'am'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-         "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _ready(url) or process.poll() is not None, 15)
-        assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+    with running_alertmanager(tmp_path, hotline_url, TOKEN) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-        process.stderr.close()  # type: ignore[union-attr]
 
 
-def _ready(url: str) -> bool:
-    try:
-        with NO_PROXY.open(f"{url}/-/ready", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite file, with Alertmanager's bearer token in the environment."""
+    monkeypatch.setenv("ALERTMANAGER_TOKEN", TOKEN)
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    upgrade(url)
+    yield url
+    dispose_engines()
 
 
-def push(alertmanager: str, *alerts: dict[str, Any]) -> None:
-    request = urllib.request.Request(f"{alertmanager}/api/v2/alerts", method="POST",
-                                     data=json.dumps(list(alerts)).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with NO_PROXY.open(request, timeout=5) as answer:
-        assert answer.status == 200
-
-
-def alert(instance: str, summary: str, resolved: bool = False) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    body: dict[str, Any] = {"labels": {**DISK, "instance": instance},
-                            "annotations": {"summary": summary},
-                            "startsAt": (now - timedelta(minutes=1)).isoformat()}
-    if resolved:
-        body["endsAt"] = (now - timedelta(seconds=1)).isoformat()
-    return body
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+@pytest.fixture
+def received(redis_url: str) -> Callable[[], int]:
+    """How many alert deliveries the hotline has queued so far."""
+    queue = Queue(NOTIFY_QUEUE, connection=Redis.from_url(redis_url), serializer=JSONSerializer)
+    return lambda: sum(1 for job_id in queue.get_job_ids() if job_id.startswith("alert-in-"))
 
 
 def test_alertmanager_fires_the_engineer_acknowledges_then_it_resolves(
     redis_url: str, hotline_url: str, alertmanager: str, config: HotlineConfig,
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    db_url: str, received: Callable[[], int],
 ) -> None:
-    monkeypatch.setenv("ALERTMANAGER_TOKEN", TOKEN)
-    db_url = f"sqlite:///{tmp_path / 'hotline.db'}"
-    upgrade(db_url)
-    queue = Queue(NOTIFY_QUEUE, connection=Redis.from_url(redis_url), serializer=JSONSerializer)
-
-    def received() -> int:
-        return sum(1 for job_id in queue.get_job_ids() if job_id.startswith("alert-in-"))
-
     with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api, provide(replace(
             services(config, db_url, redis_url, api.url, clock=lambda: NOW),
             public_base_url=hotline_url)):
@@ -177,4 +114,36 @@ def test_alertmanager_fires_the_engineer_acknowledges_then_it_resolves(
             ("db1", "resolved"), ("db2", "resolved")]
         assert [e.kind for e in found.log] == [
             "opened", "paged", "joined", "acknowledged", "resolved"]
-    dispose_engines()
+
+
+def test_an_alert_with_hotline_message_sets_an_incident_and_resolving_clears_it(
+    redis_url: str, hotline_url: str, alertmanager: str, config: HotlineConfig,
+    db_url: str, received: Callable[[], int],
+) -> None:
+    from app.storage.incidents import list_incidents
+
+    message = "The EU cluster is down. We are working on it."
+    firing = alert("eu1", "EU cluster down")
+    firing["annotations"] |= {"hotline_message": message, "hotline_contracts": "acme",
+                              "hotline_press_through": "false"}
+
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api, provide(replace(
+            services(config, db_url, redis_url, api.url, clock=lambda: NOW),
+            public_base_url=hotline_url)):
+        push(alertmanager, firing)
+        wait_for(received)
+        work(redis_url)
+        with Session(get_engine(db_url)) as session:
+            (incident,) = list_incidents(session)
+            assert (incident.message, incident.contracts, incident.press_through) == (
+                message, ["acme"], False)
+            assert incident.created_by == "alertmanager" and incident.cleared_at is None
+
+        resolved = alert("eu1", "EU cluster down", resolved=True)
+        resolved["annotations"] = firing["annotations"]
+        push(alertmanager, resolved)
+        wait_for(received)
+        work(redis_url)
+    with Session(get_engine(db_url)) as session:
+        (incident,) = list_incidents(session)
+        assert incident.cleared_at is not None

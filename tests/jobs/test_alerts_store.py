@@ -12,18 +12,17 @@ from sqlalchemy.orm import Session
 
 from app.alerts import escalation
 from app.alerts.payloads import parse_generic
-from app.alerts.store import Opening, acknowledge, advance, get_alert, receive
+from app.alerts.store import acknowledge, advance, get_alert, receive
 from app.config import HotlineConfig
 from app.notify import ledger
 from app.notify.delivery import SMS, Outgoing
 from app.storage import get_engine, upgrade
 from app.storage.alerts import Alert
+from tests.support.alert_samples import FIRING, OPENING
 from tests.support.constants import BOB, DANA, NOW
 from tests.support.notify import services
 from tests.support.redis import RedisServer
 
-OPENING = Opening("critical", "call", "default", ("dana", "alice"), "active")
-FIRING = parse_generic({"key": "db1-disk", "summary": "Disk almost full"})
 RESOLVED = parse_generic({"key": "db1-disk", "status": "resolved"})
 
 

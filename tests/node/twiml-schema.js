@@ -1,5 +1,6 @@
 "use strict";
-// Prints, as JSON, what Twilio's helper library defines for voice TwiML: for every element
+// Prints, as JSON, what Twilio's helper library defines for voice TwiML (or, given
+// {"response": "MessagingResponse"} on stdin, messaging TwiML): for every element
 // reachable from <Response>, the children it may hold (tag -> element class, attribute set,
 // text), and every attribute set (name -> type: string, number, boolean or a list of values).
 //
@@ -11,9 +12,14 @@
 const fs = require("fs");
 const path = require("path");
 
-const LIB = path.dirname(require.resolve("twilio/lib/twiml/VoiceResponse"));
-const VoiceResponse = require("twilio/lib/twiml/VoiceResponse");
-const ROOT_CLASS = "VoiceResponse";
+const KINDS = new Set(["VoiceResponse", "MessagingResponse"]);
+const REQUEST = JSON.parse(fs.readFileSync(0, "utf8") || "null") || {};
+const ROOT_CLASS = REQUEST.response || "VoiceResponse";
+if (!KINDS.has(ROOT_CLASS)) {
+  throw new Error(`twiml-schema: unknown response ${ROOT_CLASS}`);
+}
+const LIB = path.dirname(require.resolve(`twilio/lib/twiml/${ROOT_CLASS}`));
+const Root = require(`twilio/lib/twiml/${ROOT_CLASS}`);
 const SKIPPED_METHODS = new Set(["constructor", "comment", "commentAfter", "commentBefore"]);
 
 function fail(message) {
@@ -52,7 +58,7 @@ function attributeType(raw, aliases, where) {
 // Interfaces of the same name merge, as TypeScript merges them; a property may not change type.
 function parseInterfaces(source, aliases) {
   const interfaces = {};
-  for (const match of source.matchAll(/export interface (\w+) \{([^{}]*)\}/g)) {
+  for (const match of source.matchAll(/(?:export )?interface (\w+) \{([^{}]*)\}/g)) {
     const [, name, body] = match;
     const merged = (interfaces[name] = interfaces[name] || {});
     for (const line of body.split(";").map((l) => l.trim()).filter(Boolean)) {
@@ -87,10 +93,10 @@ function parseParams(text, where) {
 // Every class body: its methods that add a child element, overloads folded together.
 function parseClasses(source) {
   const classes = {};
-  const pattern = /(?:declare|export) class (\w+) extends TwiML \{([^{}]*)\}/g;
+  const pattern = /(?:(?:declare|export) )?class (\w+) extends TwiML \{([^{}]*)\}/g;
   for (const [, name, body] of source.matchAll(pattern)) {
     const methods = (classes[name] = {});
-    const signature = /^\s*(\w+)\(([^)]*)\): VoiceResponse\.(\w+);$/gm;
+    const signature = new RegExp(`^\\s*(\\w+)\\(([^)]*)\\): ${ROOT_CLASS}\\.(\\w+);$`, "gm");
     for (const [, method, params, returns] of body.matchAll(signature)) {
       const where = `${name}.${method}`;
       const entry = (methods[method] = methods[method] || {
@@ -107,7 +113,7 @@ function parseClasses(source) {
     }
   }
   if (!(ROOT_CLASS in classes)) {
-    fail(`no class ${ROOT_CLASS} in VoiceResponse.d.ts`);
+    fail(`no class ${ROOT_CLASS} in ${ROOT_CLASS}.d.ts`);
   }
   return classes;
 }
@@ -127,7 +133,7 @@ function foldOverloads(where, overloads) {
       if (param.type === "object") {
         continue; // a verb without attributes of its own
       }
-      const declared = /^VoiceResponse\.(\w+)$/.exec(param.type);
+      const declared = new RegExp(`^${ROOT_CLASS}\\.(\\w+)$`).exec(param.type);
       if (!declared || (attributes && attributes !== declared[1])) {
         fail(`${where}: attributes of type ${param.type}`);
       }
@@ -145,7 +151,7 @@ function foldOverloads(where, overloads) {
 // Walk the builder from <Response>: call each declared method once to learn the tag it writes.
 function buildElements(classes, interfaces) {
   const elements = {};
-  const queue = [[ROOT_CLASS, new VoiceResponse()]];
+  const queue = [[ROOT_CLASS, new Root()]];
   while (queue.length) {
     const [name, instance] = queue.shift();
     if (name in elements) {
@@ -189,7 +195,7 @@ function checkRuntimeMethods(name, instance, declared) {
 }
 
 function main() {
-  const typings = stripComments(fs.readFileSync(path.join(LIB, "VoiceResponse.d.ts"), "utf8"));
+  const typings = stripComments(fs.readFileSync(path.join(LIB, `${ROOT_CLASS}.d.ts`), "utf8"));
   const aliases = parseAliases(typings);
   const interfaces = parseInterfaces(typings, aliases);
   const classes = parseClasses(typings);

@@ -14,6 +14,7 @@ from app.alerts.policy import choose_channel, is_day, next_position, severity_of
 from app.calls.seal import sealed
 from app.config import HotlineConfig
 from app.config.alerts import AlertsSection, alerts_of, check_alerts, parse_alerts
+from tests.support.alert_samples import ALERTMANAGER_BODY
 
 DEFAULT = AlertsSection()
 WED = datetime(2026, 12, 2, tzinfo=UTC)  # Berlin is UTC+1 in December
@@ -83,25 +84,6 @@ def test_the_section_has_defaults_and_merges_severities(config: HotlineConfig) -
     assert check_alerts(parse_alerts({"policy": "premium", "day": "office"}), config) == []
 
 
-ALERTMANAGER_BODY = {
-    "version": "4", "groupKey": '{}:{alertname="DiskFull"}', "truncatedAlerts": 0,
-    "status": "firing", "receiver": "hotline", "groupLabels": {"alertname": "DiskFull"},
-    "commonLabels": {"alertname": "DiskFull", "service": "billing"},
-    "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
-    "alerts": [
-        {"status": "firing", "labels": {"alertname": "DiskFull", "service": "billing",
-                                        "severity": "warning", "instance": "db1"},
-         "annotations": {"summary": "Disk almost full on db1"},
-         "startsAt": "2026-12-02T11:59:00Z", "endsAt": "0001-01-01T00:00:00Z",
-         "generatorURL": "http://prometheus/graph", "fingerprint": "4b2c2f0dd0a2a0c1"},
-        {"status": "firing", "labels": {"alertname": "DiskFull", "service": "billing",
-                                        "severity": "critical", "instance": "db2"},
-         "annotations": {"summary": "Disk full on db2"}, "startsAt": "2026-12-02T11:59:30Z",
-         "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "9f1e0c7a55b3d2e4"},
-    ],
-}
-
-
 def test_an_alertmanager_group_reads_as_one_alert() -> None:
     incoming = parse_alertmanager(ALERTMANAGER_BODY)
     assert (incoming.integration, incoming.group_key, incoming.status) == (
@@ -158,20 +140,20 @@ def test_pages_by_channel_and_what_they_say() -> None:
     assert status_seal != seal != sealed(page_key("other"), {"a": "7", "r": "1", "s": "2", "p": "dana"},
                                          PAGE_FIELDS)["m"]
     (sms,) = plan_page(alert, dana, None, 30, key)  # no public URL for Twilio: SMS instead
-    assert sms.body == "ALERT critical from billing: Disk full. Acknowledge: hotline alerts ack 7"
+    assert sms.body == ("ALERT critical from billing: Disk full. Reply 1 to acknowledge, 2 to "
+                        "escalate. Acknowledge: hotline alerts ack 7 --as dana")
     (by_sms,) = plan_page(SimpleNamespace(**{**vars(alert), "channel": "email"}), dana, None, 30, key)
     assert by_sms.channel == "sms"  # dana has no e-mail address
 
 
-def test_escalation_text() -> None:
-    names = {"dana": "Dana", "erin": "Erin"}
+def test_escalation_text(config: HotlineConfig) -> None:
     base = dict(status="firing", escalation="active", chain=["dana", "erin"], round=0, step=1,
                 channel="call", next_step_at=WED, acknowledged_by=None, acknowledged_at=None,
-                resolved_at=None, person="erin")
-    assert escalation_text(SimpleNamespace(**base), names, 1) == (
-        "paging Erin by call (step 2/2, round 1/2); next step 2026-12-02 00:00 UTC")
+                resolved_at=None, person="erin", severity="critical")
+    assert escalation_text(SimpleNamespace(**base), config) == (
+        "paging Erin by call (step 2/2, round 1/2); next step 2026-12-02 01:00 CET")
     acked = SimpleNamespace(**{**base, "status": "acknowledged", "acknowledged_by": "dana",
                                "acknowledged_at": WED})
-    assert escalation_text(acked, names, 1) == "acknowledged by Dana 2026-12-02 00:00 UTC"
-    assert escalation_text(SimpleNamespace(**{**base, "escalation": "exhausted"}), names, 1) == (
+    assert escalation_text(acked, config) == "acknowledged by Dana 2026-12-02 01:00 CET"
+    assert escalation_text(SimpleNamespace(**{**base, "escalation": "exhausted"}), config) == (
         "nobody acknowledged; last paged Erin")

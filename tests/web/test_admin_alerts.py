@@ -7,17 +7,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.alerts.store import get_alert, receive
+from app.alerts.store import get_alert
 from app.storage import get_engine
-from tests.jobs.test_alerts_store import FIRING, OPENING
 from tests.support.admin import csrf_token
-from tests.support.constants import NOW
-
-
-def open_alert(admin_db_url: str) -> int:
-    opened = receive(get_engine(admin_db_url), FIRING, OPENING, NOW)
-    assert opened.alert_id is not None
-    return opened.alert_id
+from tests.support.alerting import open_alert
 
 
 def test_an_admin_acknowledges_an_alert_and_its_escalation_stops(

@@ -1,4 +1,5 @@
-"""Twilio's voice TwiML definitions, read from its Node helper library once per test session."""
+"""Twilio's voice and messaging TwiML definitions, read from its Node helper library once per
+test session."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from tests.support.twiml_schema.node import run_node
 
 SCRIPT = "twiml-schema.js"
+VOICE, MESSAGING = "VoiceResponse", "MessagingResponse"  # the helper library's response classes
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ class TwimlSchema:
 
 
 @cache
-def load_schema() -> TwimlSchema:
-    """Dump the definitions with tests/node/twiml-schema.js (cached for the session)."""
-    return parse_schema(run_node(SCRIPT))
+def load_schema(response: str = VOICE) -> TwimlSchema:
+    """Dump the definitions of voice (or ``MESSAGING``) TwiML with tests/node/twiml-schema.js
+    (cached for the session)."""
+    return parse_schema(run_node(SCRIPT, {"response": response} if response != VOICE else None))
 
 
 def parse_schema(raw: dict[str, Any]) -> TwimlSchema:
