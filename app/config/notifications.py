@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SENDER_ID = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")  # at least one letter
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+Role = Literal["on-call", "backup", "cio"]  # a person's role in a call's chain
+# now: at once; rang: at once if their phone rang for the call, else like escalation;
+# escalation: when a follow-up nobody handled moves up the chain to them; never.
+When = Literal["now", "rang", "escalation", "never"]
+
+
+class RoleRule(BaseModel):
+    """When a person in one role of a call's chain hears about its voicemail or missed call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    voicemail: When = "now"
+    missed: When = "now"
+
+
+DEFAULT_ROLES: dict[Role, RoleRule] = {
+    "on-call": RoleRule(),
+    "backup": RoleRule(voicemail="rang", missed="rang"),
+    "cio": RoleRule(voicemail="rang", missed="rang"),
+}
 
 
 class NotificationsSection(BaseModel):
@@ -23,12 +43,28 @@ class NotificationsSection(BaseModel):
     missed_calls: bool = True  # ... and about calls nobody accepted
     missed_ring: bool = True  # an engineer who let a call ring out is told by SMS
     shift_reminder_minutes: int = Field(default=60, ge=0, le=1440)  # 0: no reminders
-    transcription_wait_seconds: int = Field(default=0, ge=0, le=600)
+    transcription_wait_seconds: int = Field(default=60, ge=0, le=600)
+    escalate_after_minutes: int = Field(default=30, ge=0, le=1440)  # 0: a follow-up stays put
+    # A business-hours contract's voicemail left while closed: told at the next opening, or now.
+    after_hours_voicemail: Literal["opening", "now"] = "opening"
+    roles: dict[Role, RoleRule] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
+    # Person ids told by SMS and e-mail whenever an engineer takes over a shift in the console.
+    admins: tuple[str, ...] = ()
 
     @field_validator("sms_from")
     @classmethod
     def _sender(cls, value: str | None) -> str | None:
         return value if value is None or SENDER_ID.match(value) else phone_number(value)
+
+    @field_validator("roles")
+    @classmethod
+    def _merge_defaults(cls, given: dict[Role, RoleRule]) -> dict[Role, RoleRule]:
+        return {**DEFAULT_ROLES, **given}
+
+    def when(self, role: str, kind: str) -> When:
+        """When ``role`` hears about a follow-up of ``kind`` ("voicemail" or "missed")."""
+        rule = self.roles.get(role, DEFAULT_ROLES["backup"])  # type: ignore[call-overload]
+        return rule.voicemail if kind == "voicemail" else rule.missed
 
 
 def phone_number(value: str) -> str:

@@ -15,7 +15,7 @@ from rq import Queue, get_current_job
 from rq.serializers import JSONSerializer
 
 from app.calls import events as ev
-from app.notify.calls import ENDED, VOICEMAIL
+from app.notify.calls import CALLBACK, ENDED, TRANSCRIBED, VOICEMAIL
 from app.notify.queueing import enqueue
 from app.settings import NOTIFY_QUEUE
 from app.storage.db import default_database_url, get_engine
@@ -52,7 +52,7 @@ def queue_call_notifications(events: Iterable[dict[str, Any]]) -> int:
 
 
 def triggers(events: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
-    """(call, trigger) pairs: a recorded voicemail, a call's end."""
+    """(call, trigger) pairs: a recorded voicemail, its transcription, a call's end."""
     found = set()
     for event in events:
         sid = event.get("call_sid")
@@ -60,6 +60,10 @@ def triggers(events: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
             continue
         if event.get("type") == ev.VOICEMAIL_RECORDED:
             found.add((sid, VOICEMAIL))
+        elif event.get("type") == ev.VOICEMAIL_TRANSCRIBED:
+            found.add((sid, TRANSCRIBED))
         elif event.get("type") == ev.CALL_ENDED:
             found.add((sid, ENDED))
+        elif event.get("type") == ev.CALLBACK_REQUESTED:
+            found.add((sid, CALLBACK))
     return found

@@ -1,4 +1,4 @@
-"""RQ jobs that notify: about a call, before a shift, and the one job that sends any message.
+"""RQ jobs that notify: about a call, before a shift, of a takeover, and the one that sends.
 
 Jobs take ids and primitives, find their :mod:`services <app.services>` themselves, and
 are idempotent: the ledger holds each message once, a job id names each piece of work.
@@ -8,50 +8,72 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from rq import get_current_job
+from rq import Retry, get_current_job
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.calls import events as ev
+from app.alerts import stop
+from app.jobs.follow_ups import tell_call
 from app.jobs.renamed import current_name
 from app.notify import ledger
-from app.notify.calls import VOICEMAIL, plan_call, transcription
 from app.notify.delivery import PermanentError, TransientError
-from app.notify.dispatch import deliver, dispatch
+from app.notify.dispatch import SEND_RETRY, deliver, dispatch
 from app.notify.queueing import enqueue
 from app.notify.reminders import Handoff, next_handoffs, plan_reminder
+from app.notify.takeovers import GIVEBACK, Takeover, displaced, plan_takeover
 from app.services import Services, current
-from app.storage.models import EventRecord
+from app.storage.models import OverrideRow
 from app.storage.notifications import Notification
+from app.storage.overrides import as_domain
+from app.telemetry.series import NOTIFICATIONS
 
 log = logging.getLogger(__name__)
 
 
-def send_notification(notification_id: int) -> str:
+def send_notification(notification_id: int) -> str | Retry:
     """RQ job: send one recorded message; transient errors are retried, permanent ones kept."""
     svc = current()
     row = ledger.claim(svc.engine, notification_id, svc.clock())
     if row is None:
         return "already handled"
+    unwanted = stop.unwanted(svc, row)  # an alert page, its alert over while it waited
+    if unwanted is not None:
+        return stop.drop(svc, row, unwanted)
     try:
         provider_id = deliver(svc, row)
     except PermanentError as error:
         return _give_up(svc, row, error)
     except TransientError as error:
-        job = get_current_job()
-        if job is not None and (job.retries_left or 0) > 0:
-            ledger.retry_later(svc.engine, row.id, error.message, error.code, svc.clock())
-            raise
-        return _give_up(svc, row, error)
+        return _retry_or_give_up(svc, row, error)
     if provider_id is None:
         ledger.skipped(svc.engine, row.id, f"no {row.channel} provider configured", svc.clock())
+        NOTIFICATIONS.labels(row.channel, "skipped").inc()
         return "skipped"
     ledger.sent(svc.engine, row.id, provider_id, svc.clock())
+    NOTIFICATIONS.labels(row.channel, "sent").inc()
+    stop.end_if_over(svc, row, provider_id)
     return "sent"
+
+
+def _retry_or_give_up(svc: Services, row: Notification, error: TransientError) -> str | Retry:
+    """An expected failure: one line in the log and RQ's next try (a returned Retry, so the
+    worker logs no traceback), until the tries run out."""
+    job = get_current_job()
+    tries = SEND_RETRY.max if job is None else job.number_of_retries or 0
+    if tries >= SEND_RETRY.max:
+        return _give_up(svc, row, error)
+    ledger.retry_later(svc.engine, row.id, error.message, error.code, svc.clock())
+    NOTIFICATIONS.labels(row.channel, "retried").inc()
+    log.warning("notification %s (%s to %s) not sent: %s; retry in %s s", row.id, row.channel,
+                row.recipient, error.message, Retry.get_interval(tries, SEND_RETRY.intervals))
+    return SEND_RETRY
 
 
 def _give_up(svc: Services, row: Notification, error: TransientError | PermanentError) -> str:
     ledger.failed(svc.engine, row.id, error.message, error.code, svc.clock())
+    NOTIFICATIONS.labels(row.channel, "failed").inc()
     log.warning("notification %s to %s failed for good: %s", row.id, row.recipient, error.message)
     then = (row.data or {}).get("on_failure")
     if then:  # e.g. an alert page that cannot be placed: escalate now instead of waiting
@@ -59,36 +81,10 @@ def _give_up(svc: Services, row: Notification, error: TransientError | Permanent
     return "failed"
 
 
-def notify_call(call_sid: str, trigger: str) -> str:
-    """RQ job: the notifications a call's log calls for (see :mod:`app.notify.calls`)."""
-    svc = current()
-    events = call_events(svc, call_sid)
-    if trigger == VOICEMAIL and _await_transcription(svc, call_sid, events):
-        return "waiting for the transcription"
-    items = plan_call(events, svc.config, svc.notifications, trigger,
-                      svc.public_base_url, svc.who())
-    return f"{len(dispatch(svc, items))} to send"
-
-
-def call_events(svc: Services, call_sid: str) -> list[ev.Event]:
-    table = EventRecord.__table__
-    with svc.engine.connect() as conn:
-        rows = conn.execute(select(table.c.key, table.c.type, table.c.call_sid, table.c.at,
-                                   table.c.data).where(table.c.call_sid == call_sid)).mappings()
-        return [dict(row) for row in rows]
-
-
-def _await_transcription(svc: Services, call_sid: str, events: list[ev.Event]) -> bool:
-    """Put the voicemail job off once, until its transcription may have arrived."""
-    wait = svc.notifications.transcription_wait_seconds
-    recorded = [e["at"] for e in events if e["type"] == ev.VOICEMAIL_RECORDED]
-    if not wait or not recorded or transcription(events):
-        return False
-    due = min(recorded) + timedelta(seconds=wait)
-    if svc.clock() >= due:
-        return False
-    return enqueue(svc.queue, "app.jobs.notify.notify_call", call_sid, VOICEMAIL,
-                   job_id=f"notify-{call_sid}-voicemail-transcribed", at=due)
+def notify_call(call_sid: str, trigger: str, due: str | None = None) -> str:
+    """RQ job: the notifications a call's log calls for (see :mod:`app.notify.calls`); ``due``:
+    the moment a delayed voicemail note was put off to (RQ runs it then)."""
+    return tell_call(current(), call_sid, trigger, due)
 
 
 def plan_shift_reminders() -> int:
@@ -114,3 +110,40 @@ def remind_shift(rotation_id: str, handoff_at: str) -> str:
     enqueue(svc.queue, "app.jobs.notify.plan_shift_reminders",
             job_id=f"reminders-after-{handoff.key}", at=handoff.at + timedelta(seconds=1))
     return f"{len(sent)} to send"
+
+
+def notify_takeover(override_id: int, key: str) -> str:
+    """RQ job: tell the colleagues an engineer took a shift from, and the admins, once each.
+
+    ``key`` is the takeover's (:attr:`Takeover.key`): a later override that got the same id
+    is not this one.
+    """
+    svc = current()
+    with Session(svc.engine) as session:
+        row = session.get(OverrideRow, override_id)
+        earlier = [as_domain(r) for r in session.scalars(
+            select(OverrideRow).where(OverrideRow.id < override_id).order_by(OverrideRow.id))]
+    if row is None or row.rotation_id is None or row.rotation_id not in svc.config.rotations:
+        return "no such takeover any more"
+    takeover = Takeover(row.id, row.rotation_id, row.person, row.start_at, row.end_at,
+                        row.created_at)
+    if takeover.key != key:
+        return "no such takeover any more"
+    colleagues = displaced(svc.config.rotations[row.rotation_id], takeover, earlier)
+    items = plan_takeover(svc.config, takeover, colleagues, svc.public_base_url)
+    return f"{len(dispatch(svc, items))} to send"
+
+
+def notify_giveback(takeover_args: dict[str, Any]) -> str:
+    """RQ job: an engineer undid their takeover; tell whoever is on call again, and the admins."""
+    svc = current()
+    takeover = Takeover.from_args(takeover_args)
+    rotation = svc.config.rotations.get(takeover.rotation)
+    if rotation is None:
+        return "no such rotation any more"
+    with Session(svc.engine) as session:
+        now_stored = [as_domain(r) for r in session.scalars(
+            select(OverrideRow).order_by(OverrideRow.id))]
+    back = displaced(rotation, takeover, now_stored)
+    items = plan_takeover(svc.config, takeover, back, svc.public_base_url, GIVEBACK)
+    return f"{len(dispatch(svc, items))} to send"

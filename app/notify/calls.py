@@ -1,55 +1,126 @@
 """Who hears about a call, and what they read, from the call's logged events (pure).
 
-- a voicemail: the call's whole chain (``chain.chosen``), by SMS and by e-mail where known;
-- a call nobody accepted and no voicemail followed (``missed``): the whole chain, likewise;
+- a voicemail, and a call nobody accepted with no voicemail after it (``missed``): by SMS, and
+  by e-mail where known, those :mod:`app.notify.audience` says hear at once; the rest of the
+  chain one by one while nobody handles it (``plan_escalation``);
+- a transcription that arrives after its voicemail was told: a short follow-up to those told;
 - a call someone accepted after others let it ring (``missed-ring``): those others, by SMS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.calls import events as ev
 from app.calls.ledger import CallSummary, parse_at, summarise
 from app.config.notifications import NotificationsSection
-from app.escalation import OnCall, build_chain
+from app.escalation import OnCall
 from app.notify import messages as text
+from app.notify.audience import Audience, audience, chain_of, held_until, rang
 from app.notify.delivery import EMAIL, SMS, Outgoing
 from app.schedule import on_call
+from app.schedule.readable import local_time
+from app.storage.notifications import Notification
 
-VOICEMAIL, ENDED = "voicemail", "ended"  # what the call log saw: the triggers
-MISSED, MISSED_RING = "missed", "missed-ring"
+VOICEMAIL, ENDED, TRANSCRIBED = "voicemail", "ended", "transcribed"  # the triggers
+MISSED, MISSED_RING, TRANSCRIPTION = "missed", "missed-ring", "transcription"
+CALLBACK = "callback"  # a trigger and a kind: the caller asked to be called back
 RANG_OUT = frozenset({ev.NO_ANSWER, ev.BUSY, ev.NOT_ACCEPTED, ev.FAILED})
 
 
 def plan_call(events: Sequence[ev.Event], config: Any, section: NotificationsSection,
               trigger: str, base_url: str | None, who: OnCall = on_call) -> list[Outgoing]:
-    """The notifications a call's events call for, on ``trigger`` (VOICEMAIL or ENDED)."""
+    """The notifications a call's events call for at once, on ``trigger`` (VOICEMAIL or ENDED)."""
     if not events:
         return []
     summary = summarise(events)
-    chosen = _chain_chosen(events)
-    facts = _facts(summary, events, config, base_url)
-    rang_out = {a.person for a in summary.attempts
-                if a.status in RANG_OUT and a.person and a.person != summary.answered_by}
-    people = _People(f"call:{summary.call_sid}", config, rang_out)
-    if trigger == VOICEMAIL and section.voicemail and summary.voicemails:
-        chain = chosen if chosen is not None else _fallback_chain(events, summary, config, who)
-        return people.tell(VOICEMAIL, chain, partial(text.voicemail_sms, facts),
-                           text.voicemail_email(facts))
+    if trigger in (VOICEMAIL, CALLBACK):
+        found = follow_up(events, summary, config, section, trigger, who)
+        return _tell(events, summary, config, base_url, trigger, found.now if found else ())
     if trigger != ENDED:
         return []
-    if (summary.outcome == ev.OUTCOME_ABANDONED and chosen is not None
-            and section.missed_calls):
-        return people.tell(MISSED, chosen, partial(text.missed_sms, facts),
-                           text.missed_email(facts))
+    found = follow_up(events, summary, config, section, MISSED, who)
+    if found is not None:
+        return _tell(events, summary, config, base_url, MISSED, found.now)
     if summary.outcome == ev.OUTCOME_CONNECTED and section.missed_ring:
+        rang_out = _rang_out(summary)
         ringed = [a.person for a in summary.attempts if a.person and a.person in rang_out]
-        return people.tell(MISSED_RING, ringed, lambda _: text.missed_ring_sms(facts))
+        facts = _facts(summary, events, config, base_url)
+        return _People(f"call:{summary.call_sid}", config, rang_out).tell(
+            MISSED_RING, ringed, lambda _: text.missed_ring_sms(facts))
     return []
+
+
+def follow_up(events: Sequence[ev.Event], summary: CallSummary, config: Any,
+              section: NotificationsSection, kind: str, who: OnCall) -> Audience | None:
+    """Who hears about the call's voicemail or missed call (``kind``); None: nothing to tell."""
+    if kind == VOICEMAIL and section.voicemail and summary.voicemails:
+        chain = chain_of(events, summary, config, who, held_until(events, summary, config, section))
+    elif (kind == MISSED and section.missed_calls and summary.outcome == ev.OUTCOME_ABANDONED
+          and any(e["type"] == ev.CHAIN_CHOSEN for e in events)):
+        chain = chain_of(events, summary, config, who)
+    elif kind == CALLBACK and section.missed_calls and summary.outcome == ev.OUTCOME_CALLBACK:
+        chain = chain_of(events, summary, config, who)  # told as a missed call would be
+    else:
+        return None
+    rule = MISSED if kind == CALLBACK else kind
+    return audience(chain, rang(events, summary, config), rule, section)
+
+
+def waiting(events: Sequence[ev.Event], config: Any, section: NotificationsSection, kind: str,
+            who: OnCall = on_call) -> tuple[str, ...]:
+    """Who hears about the follow-up only if nobody handles it, in the order they would."""
+    found = follow_up(events, summarise(events), config, section, kind, who) if events else None
+    return found.later if found else ()
+
+
+def plan_escalation(events: Sequence[ev.Event], config: Any, section: NotificationsSection,
+                    kind: str, step: int, base_url: str | None, minutes: int,
+                    who: OnCall = on_call) -> tuple[list[Outgoing], tuple[str, ...]]:
+    """A follow-up nobody handled in ``minutes``: the ``step``-th in line hears (the same one
+    however often the step runs); and who is left after them."""
+    line = waiting(events, config, section, kind, who)
+    if not 0 < step <= len(line):
+        return [], ()
+    items = _tell(events, summarise(events), config, base_url, kind, line[step - 1:step], minutes)
+    return items, line[step:]
+
+
+def plan_transcription(events: Sequence[ev.Event], config: Any, base_url: str | None,
+                       told: Iterable[Notification]) -> list[Outgoing]:
+    """The transcription, to each one told of the voicemail before it arrived."""
+    facts = _facts(summarise(events), events, config, base_url) if events else None
+    if facts is None or not facts.transcription:
+        return []
+    email = text.transcription_email(facts)
+    return [Outgoing(row.subject, TRANSCRIPTION, row.recipient, row.channel, row.address,
+                     text.transcription_sms(facts) if row.channel == SMS else email[1],
+                     {} if row.channel == SMS else {"subject": email[0]})
+            for row in told if row.kind == VOICEMAIL and row.channel in (SMS, EMAIL)
+            and not (row.data or {}).get("transcribed")]
+
+
+def _tell(events: Sequence[ev.Event], summary: CallSummary, config: Any, base_url: str | None,
+          kind: str, people: Iterable[str], open_minutes: int | None = None) -> list[Outgoing]:
+    facts = _facts(summary, events, config, base_url)
+    sms, write_email = {
+        VOICEMAIL: (text.voicemail_sms, text.voicemail_email),
+        CALLBACK: (text.callback_sms, text.callback_email),
+    }.get(kind, (text.missed_sms, text.missed_email))
+    email = write_email(facts)
+    data = {"transcribed": bool(facts.transcription)} if kind == VOICEMAIL else {}
+    if open_minutes:
+        email = text.still_open_email(email, open_minutes)
+    people_ = _People(f"call:{summary.call_sid}", config, _rang_out(summary), data)
+    return people_.tell(kind, people, lambda rang_out: text.still_open(
+        sms(facts, rang_out), open_minutes), email)
+
+
+def _rang_out(summary: CallSummary) -> set[str]:
+    return {a.person for a in summary.attempts
+            if a.status in RANG_OUT and a.person and a.person != summary.answered_by}
 
 
 @dataclass(frozen=True)
@@ -59,6 +130,7 @@ class _People:
     subject: str
     config: Any
     rang_out: set[str]
+    data: dict[str, Any] = field(default_factory=dict)
 
     def tell(self, kind: str, people: Iterable[str], sms: Callable[[bool], str],
              email: tuple[str, str] | None = None) -> list[Outgoing]:
@@ -68,10 +140,10 @@ class _People:
             if person is None:
                 continue
             out.append(Outgoing(self.subject, kind, pid, SMS, person.phone,
-                                sms(pid in self.rang_out)))
+                                sms(pid in self.rang_out), dict(self.data)))
             if email and person.email:
                 out.append(Outgoing(self.subject, kind, pid, EMAIL, person.email, email[1],
-                                    {"subject": email[0]}))
+                                    {**self.data, "subject": email[0]}))
         return out
 
 
@@ -83,32 +155,14 @@ def _facts(summary: CallSummary, events: Sequence[ev.Event], config: Any,
     return text.CallFacts(
         hotline=hotline,
         who=text.caller_description(summary.contract_name, summary.caller),
-        at=text.local_time(started, config.hotline.timezone),
+        at=local_time(started, config.hotline.timezone),
         link=text.call_link(base_url, summary.call_sid),
         duration=summary.voicemails[0].duration if summary.voicemails else None,
         transcription=transcription(events),
         answered_by=answered.name if answered else None,
+        callback_number=next((str(e["data"].get("number")) for e in events
+                              if e["type"] == ev.CALLBACK_REQUESTED), None),
     )
-
-
-def _chain_chosen(events: Sequence[ev.Event]) -> list[str] | None:
-    chosen = [e for e in events if e["type"] == ev.CHAIN_CHOSEN]
-    if not chosen:
-        return None
-    last = max(chosen, key=lambda e: (e["at"], e["key"]))
-    return [str(p) for p in (last.get("data") or {}).get("chain") or []]
-
-
-def _fallback_chain(events: Sequence[ev.Event], summary: CallSummary, config: Any,
-                    who: OnCall) -> list[str]:
-    """No chain was rung (closed, unidentified): the one the call's line had at its start."""
-    started = next((e for e in events if e["type"] == ev.CALL_STARTED), None)
-    line_id = ((started or {}).get("data") or {}).get("line") or ""
-    line = config.line(line_id) if line_id else config.line_for(summary.hotline_number)
-    policy = config.policies.get(line.policy)
-    if policy is None or summary.started_at is None:
-        return []
-    return list(build_chain(policy, config.rotations, summary.started_at, who).people)
 
 
 def transcription(events: Sequence[ev.Event]) -> str | None:

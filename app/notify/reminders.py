@@ -11,6 +11,7 @@ from app.escalation import OnCall
 from app.notify import messages as text
 from app.notify.delivery import EMAIL, SMS, Outgoing
 from app.schedule import Rotation, handoff_instant, on_call, shift_index
+from app.schedule.readable import local_time
 
 SHIFT = "shift"
 BEFORE = timedelta(seconds=1)
@@ -51,7 +52,7 @@ def plan_reminder(config: Any, handoff: Handoff, who: OnCall = on_call) -> list[
     if person is None or person_id == before:
         return []
     after = config.people[before].name if before in config.people else None
-    starts = text.local_time(handoff.at, rotation.timezone)
+    starts = local_time(handoff.at, config.hotline.timezone)
     sms, subject = text.shift_reminder(config.hotline.name, rotation.id, starts, after)
     key = f"shift:{handoff.key}"
     out = [Outgoing(key, SHIFT, person.id, SMS, person.phone, sms)]

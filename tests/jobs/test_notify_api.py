@@ -7,6 +7,7 @@ transient and left to the job's RQ Retry, which the tests move due instead of wa
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -249,3 +250,27 @@ def test_services_come_from_the_environment(
     assert current() is not svc and current().config.hotline.name == "Renamed"
     monkeypatch.delenv("TWILIO_AUTH_TOKEN")
     assert current().twilio is None  # no credentials: SMS and calls are skipped, not faked
+
+
+def test_an_expected_retry_logs_one_line_and_an_unexpected_error_its_traceback(
+    api: FakeTwilioApi, redis_url: str, db_url: str, config: HotlineConfig,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api.fail(DANA, 429)
+    refusing_smtp = f"smtp://127.0.0.1:{free_port()}"  # nobody listens: a transient failure
+    items = [Outgoing("call:CA9", "missed", "dana", SMS, DANA, "hi"),
+             Outgoing("call:CA9", "missed", "dana", EMAIL, "dana@example.com", "hi\n",
+                      {"subject": "Missed call"}),
+             Outgoing("call:CA9", "missed", "bob", EMAIL, "bob@example.com", "hi\n")]  # a bug:
+    with caplog.at_level(logging.INFO), \
+            provide(services(config, db_url, redis_url, api.url, refusing_smtp)) as svc:
+        ids = dispatch(svc, items)  # ... an e-mail without a subject
+        work(redis_url)
+    lines = [r.getMessage() for r in caplog.records]
+    retries = [line for line in lines if "retry in" in line]
+    assert len(retries) == 2 and all(line.endswith("; retry in 10 s") for line in retries)
+    assert retries[0].startswith(f"notification {ids[0]} (sms to dana) not sent: HTTP 429: ")
+    assert retries[1].startswith(f"notification {ids[1]} (email to dana) not sent: Connection")
+    traced = [line for line in lines if "Traceback" in line]
+    assert len(traced) == 1 and "KeyError: 'subject'" in traced[0]
+    assert all(r.exc_info is None for r in caplog.records if "retry in" in r.getMessage())
