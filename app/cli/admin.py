@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from app.cli.common import config_option, load_or_exit
 from app.storage.db import get_engine
 from app.storage.users import (
     ROLES,
@@ -48,7 +50,26 @@ def admin_group() -> None:
 
 def role_option(func: F) -> F:
     return click.option("--role", type=click.Choice(ROLES), required=True,
-                        help="admin: may change overrides and follow-ups; viewer: reads only.")(func)
+                        help="admin: may change overrides and follow-ups; viewer: reads only; "
+                             "engineer: their own shifts, calls and allowance (needs --person)."
+                        )(func)
+
+
+def person_option(func: F) -> F:
+    return config_option(click.option(
+        "--person", "person_id", default=None, metavar="ID",
+        help="The person of the configuration an engineer account belongs to.")(func))  # type: ignore[return-value]
+
+
+def checked_person(person_id: str | None, config_path: Path | None) -> str | None:
+    """The person id if the configuration knows it (the file is read only when one is given)."""
+    if person_id is None:
+        return None
+    people = load_or_exit(config_path).people
+    if person_id not in people:
+        raise click.BadParameter(f"no person {person_id!r} in the configuration; known: "
+                                 f"{', '.join(people)}", param_hint="--person")
+    return person_id
 
 
 def password_stdin_option(func: F) -> F:
@@ -66,18 +87,22 @@ def read_password(from_stdin: bool) -> str:
 @admin_group.command("add")
 @click.argument("username")
 @role_option
+@person_option
 @password_stdin_option
 @database_option
-def add_command(username: str, role: str, password_stdin: bool, database_url: str | None) -> None:
+def add_command(username: str, role: str, person_id: str | None, config_path: Path | None,
+                password_stdin: bool, database_url: str | None) -> None:
     """Create an account; the password is asked twice unless it comes on standard input."""
+    person_id = checked_person(person_id, config_path)
     password = read_password(password_stdin)
     with open_session(database_url) as session:
         try:
-            user = add_user(session, username, password, role)
+            user = add_user(session, username, password, role, person_id)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        click.echo(f"added {user.username} ({user.role})")
+        person = f", person {user.person_id}" if user.person_id else ""
+        click.echo(f"added {user.username} ({user.role}{person})")
 
 
 @admin_group.command("list")
@@ -90,8 +115,9 @@ def list_command(database_url: str | None) -> None:
             click.echo("No accounts yet: hotline admin add NAME --role admin")
         width = max((len(u.username) for u in users), default=0)
         for user in users:
-            click.echo(f"{user.username.ljust(width)}  {user.role.ljust(6)}  "
-                       f"created {user.created_at:%Y-%m-%d %H:%M} UTC")
+            person = f"  person {user.person_id}" if user.person_id else ""
+            click.echo(f"{user.username.ljust(width)}  {user.role.ljust(8)}  "
+                       f"created {user.created_at:%Y-%m-%d %H:%M} UTC{person}")
 
 
 @admin_group.command("remove")
@@ -128,12 +154,15 @@ def password_command(username: str, password_stdin: bool, database_url: str | No
 @admin_group.command("role")
 @click.argument("username")
 @role_option
+@person_option
 @database_option
-def role_command(username: str, role: str, database_url: str | None) -> None:
-    """Give USERNAME another role; every session of the account ends."""
+def role_command(username: str, role: str, person_id: str | None, config_path: Path | None,
+                 database_url: str | None) -> None:
+    """Give USERNAME another role (an engineer: and a person); every session of the account ends."""
+    person_id = checked_person(person_id, config_path)
     with open_session(database_url) as session:
         try:
-            changed = set_role(session, username, role)
+            changed = set_role(session, username, role, person_id)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()

@@ -15,7 +15,8 @@ def _now() -> datetime:
 
 
 class User(Base):
-    """A person who may sign in to the console: ``role`` is "admin" (edits) or "viewer"."""
+    """A person who may sign in to the console: ``role`` is "admin" (edits), "viewer" (reads)
+    or "engineer" (their own shifts, calls and allowance; ``person_id`` says who they are)."""
 
     __tablename__ = "users"
     # AUTOINCREMENT: SQLite would otherwise give a removed account's id to the next one.
@@ -31,6 +32,9 @@ class User(Base):
     # Also in every session cookie, random per account: no other account, not even a later
     # one with the same id or name, can match a cookie made for this one.
     session_key: Mapped[str] = mapped_column(String(64))
+    # A person id of the configuration; set for engineers only. A string, not a foreign key:
+    # people live in the hotline file, which can change without the database knowing.
+    person_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class ApiToken(Base):
@@ -69,6 +73,7 @@ class FollowUp(Base):
     __tablename__ = "follow_ups"
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    handled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed: the follow-ups page lists the latest handled (decision 0021).
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     handled_by: Mapped[str] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(String(200))

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.storage.accounts import ApiToken, User
 
-ADMIN, VIEWER = "admin", "viewer"
-ROLES = (ADMIN, VIEWER)
+ADMIN, VIEWER, ENGINEER = "admin", "viewer", "engineer"
+ROLES = (ADMIN, VIEWER, ENGINEER)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; this only bounds the work one request can ask for
 TOKEN_PREFIX = "hl_"
@@ -66,17 +66,27 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == name)).one_or_none()
 
 
-def add_user(session: Session, username: str, password: str, role: str) -> User:
+def check_role(role: str, person_id: str | None) -> None:
+    """An engineer is somebody of the configuration; the other roles are nobody's in particular."""
+    if role not in ROLES:
+        raise AccountError(f"invalid role {role!r}: choose {', '.join(ROLES)}")
+    if role == ENGINEER and not person_id:
+        raise AccountError("an engineer account needs the person id it belongs to (--person)")
+    if role != ENGINEER and person_id:
+        raise AccountError(f"only an engineer account belongs to a person, not a {role}")
+
+
+def add_user(session: Session, username: str, password: str, role: str,
+             person_id: str | None = None) -> User:
     """Create an account; AccountError if the name is taken or anything is invalid."""
     name = normalise_username(username)
-    if role not in ROLES:
-        raise AccountError(f"invalid role {role!r}: choose {' or '.join(ROLES)}")
+    check_role(role, person_id)
     check_password(password)
     if find_user(session, name) is not None:
         raise AccountError(f"user {name!r} exists already; `hotline admin password {name}` "
                            "gives it a new password")
     user = User(username=name, password_hash=hasher().hash(password), role=role, session_epoch=0,
-                session_key=new_session_key())
+                session_key=new_session_key(), person_id=person_id or None)
     session.add(user)
     session.flush()
     return user
@@ -111,16 +121,15 @@ def set_password(session: Session, username: str, password: str) -> User:
     return user
 
 
-def set_role(session: Session, username: str, role: str) -> bool:
-    """Give the user another role, ending their sessions; False if it was theirs already."""
+def set_role(session: Session, username: str, role: str, person_id: str | None = None) -> bool:
+    """Give the user another role (and person), ending their sessions; False if unchanged."""
     user = find_user(session, username)
     if user is None:
         raise AccountError(f"no user {username!r}")
-    if role not in ROLES:
-        raise AccountError(f"invalid role {role!r}: choose {' or '.join(ROLES)}")
-    if user.role == role:
+    check_role(role, person_id)
+    if user.role == role and user.person_id == (person_id or None):
         return False
-    user.role = role
+    user.role, user.person_id = role, person_id or None
     end_sessions(session, user)
     return True
 

@@ -6,13 +6,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.storage import get_engine, upgrade
 from app.storage.accounts import ApiToken, User
+from app.storage.migrate import alembic_config
 from app.storage.models import UTCDateTime
-from app.storage.users import add_user, authenticate, hasher, remove_user, user_for_token
+from app.storage.users import (
+    AccountError,
+    add_user,
+    authenticate,
+    hasher,
+    issue_token,
+    remove_user,
+    set_role,
+    user_for_token,
+)
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -78,3 +89,34 @@ def test_the_upgrade_keeps_accounts_and_tokens_and_stops_reusing_ids(empty_db: s
         assert user_for_token(session, "hl_unknown", T0) is None
     names = {c["name"] for c in inspect(engine).get_columns("login_failures")}
     assert "device" in names
+
+
+def test_engineer_accounts_belong_to_a_person_and_the_downgrade_drops_them(empty_db: str) -> None:
+    upgrade(empty_db, "0006")
+    engine = get_engine(empty_db)
+    with Session(engine) as session:
+        add_user(session, "ann", PASSWORD, "admin")
+        engineer = add_user(session, "al", PASSWORD, "engineer", "alice")
+        session.commit()
+        assert (engineer.role, engineer.person_id) == ("engineer", "alice")
+        for role, person in (("engineer", None), ("viewer", "alice"), ("root", None)):
+            try:
+                add_user(session, "x", PASSWORD, role, person)
+            except AccountError:
+                continue
+            raise AssertionError(f"{role} with {person} accepted")
+        assert set_role(session, "ann", "engineer", "carol")
+        assert not set_role(session, "ann", "engineer", "carol")
+        assert set_role(session, "ann", "admin")
+        session.commit()
+        assert session.get(User, 1).person_id is None
+    for username in ("ann", "al"):
+        with Session(engine) as session:
+            issue_token(session, username, None, T0)
+            session.commit()
+    command.downgrade(alembic_config(empty_db), "0005")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT username FROM users")).scalars().all() == ["ann"]
+        assert conn.execute(sa.text("SELECT count(*) FROM api_tokens")).scalar() == 1
+        assert "person_id" not in {c["name"] for c in inspect(conn).get_columns("users")}
+    upgrade(empty_db, "0006")

@@ -10,6 +10,7 @@ from flask import Flask
 from app.cli.admin import admin_group
 from app.storage import upgrade
 from tests.support.admin import sign_in
+from tests.support.constants import TEST_CONFIG
 
 
 def run(admin_db_url: str, *args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -66,3 +67,25 @@ def test_a_database_without_the_schema_is_explained(tmp_path: Path) -> None:
     upgrade(url, "0002")
     code, out = run(url, "list")
     assert code == 1 and "hotline migrate" in out
+
+
+def test_an_engineer_account_names_a_person_of_the_configuration(
+        console: Flask, admin_db_url: str) -> None:
+    config = ["--config", str(TEST_CONFIG)]
+    stdin = "0123456789ab\n"
+    code, out = run(admin_db_url, "add", "al", "--role", "engineer", "--person", "zoe",
+                    *config, "--password-stdin", stdin=stdin)
+    assert code == 2 and "no person 'zoe' in the configuration" in out
+    code, out = run(admin_db_url, "add", "al", "--role", "engineer", "--password-stdin",
+                    stdin=stdin)
+    assert code == 1 and "needs the person id" in out
+    code, out = run(admin_db_url, "add", "al", "--role", "engineer", "--person", "alice",
+                    *config, "--password-stdin", stdin=stdin)
+    assert code == 0 and "added al (engineer, person alice)" in out
+    assert "person alice" in run(admin_db_url, "list")[1]
+    assert sign_in(console.test_client(), "al", "0123456789ab").headers["Location"] == "/admin/me"
+    code, out = run(admin_db_url, "role", "victor", "--role", "engineer", "--person", "bob",
+                    *config)
+    assert code == 0 and "victor is now engineer" in out
+    code, out = run(admin_db_url, "role", "victor", "--role", "viewer", "--person", "bob", *config)
+    assert code == 1 and "only an engineer account belongs to a person" in out

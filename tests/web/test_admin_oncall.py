@@ -69,7 +69,7 @@ def test_an_override_is_previewed_saved_and_used_at_once(console: Flask, as_admi
                           data={**SWAP, "confirm": "1", "csrf_token": csrf_token(html)})
     assert saved.status_code == 303
     page = as_admin.get("/admin/on-call").get_data(as_text=True)
-    assert "Override saved: Bob is on call from Wed 02 Dec 12:00." in page
+    assert "Override saved: Bob is on call from Wed 02 Dec 12:00 CET." in page
     assert chain_of(page, 'id="chain-now"') == ["Bob", "Alice", "Erin", "Carol"]
     assert re.search(r'class="who c\d k-override">.*?<span class="name">Bob</span> '
                      r'<span class="span">12:00–18:00', page)

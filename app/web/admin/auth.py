@@ -1,18 +1,31 @@
 """Signing in and out, one's own password, and the guard every admin route passes: session,
-role, CSRF token."""
+role, CSRF token. Engineers open only the pages marked :func:`engineers_may_open`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.storage.accounts import User
 from app.storage.users import (
     ADMIN,
+    ENGINEER,
     MIN_PASSWORD,
     AccountError,
     authenticate,
@@ -28,6 +41,9 @@ csrf = CSRFProtect()
 PUBLIC = frozenset({"admin.login", "admin.static"})
 # Unsafe requests a viewer may still make: their own session and password, nothing shared.
 ANY_ROLE = frozenset({"admin.logout", "admin.password"})
+ENGINEER_HOME = "admin.my_shifts"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def current_user() -> User | None:
@@ -53,9 +69,37 @@ def is_admin() -> bool:
     return user is not None and user.role == ADMIN
 
 
+def is_engineer() -> bool:
+    user = current_user()
+    return user is not None and user.role == ENGINEER
+
+
+def signed_in_person() -> str | None:
+    """The person id of the signed-in engineer; None for admins, viewers and nobody."""
+    user = current_user()
+    return user.person_id if user is not None and user.role == ENGINEER else None
+
+
+def engineers_may_open(view: F) -> F:
+    """Mark a view engineers may open (and post to): the view itself keeps them to their own."""
+    view.engineers_may_open = True  # type: ignore[attr-defined]
+    return view
+
+
+def _open_to_engineers(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    return endpoint in ANY_ROLE or bool(getattr(view, "engineers_may_open", False))
+
+
+def home_url() -> str:
+    """Where a signed-in user lands: an engineer on their own page, everyone else on the overview."""
+    return url_for(ENGINEER_HOME if is_engineer() else "admin.overview")
+
+
 @bp.context_processor
 def _inject_user() -> dict[str, Any]:
-    return {"current_user": current_user, "is_admin": is_admin}
+    return {"current_user": current_user, "is_admin": is_admin, "is_engineer": is_engineer,
+            "home_url": home_url, "view_endpoints": lambda: current_app.view_functions}
 
 
 @bp.before_request
@@ -67,7 +111,12 @@ def guard() -> BaseResponse | None:
             flash("Please sign in." if not unsafe else "Your session ended: sign in, then "
                   "try again.")
             return redirect(url_for("admin.login", next=_back_to()), 303)
-        if unsafe and request.endpoint not in ANY_ROLE and not is_admin():
+        if is_engineer():
+            if request.endpoint == "admin.overview" and not unsafe:
+                return redirect(url_for(ENGINEER_HOME))
+            if not _open_to_engineers(request.endpoint):
+                abort(403)
+        elif unsafe and request.endpoint not in ANY_ROLE and not is_admin():
             abort(403)
     if unsafe:
         csrf.protect()
@@ -95,14 +144,14 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> BaseResponse | tuple[str, int] | str:
-    next_url = _safe_next(request.values.get("next")) or url_for("admin.overview")
+    next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_user() is not None:
-            return redirect(next_url)
+            return redirect(next_url or home_url())
         return render_template("admin/login.html", next_url=next_url)
     username = request.form.get("username", "").strip().lower()[:80]
-    page: dict[str, Any] = {"template_name_or_list": "admin/login.html", "next_url": next_url,
-                            "username": username}
+    page: dict[str, Any] = {"template_name_or_list": "admin/login.html",
+                            "next_url": next_url or "", "username": username}
     client = _client(username)
     wait = throttle.seconds_to_wait(db(), username, client, now())
     if wait:
@@ -113,7 +162,8 @@ def login() -> BaseResponse | tuple[str, int] | str:
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     session.permanent = True
     _start_session(user)
-    response = redirect(next_url, 303)
+    g.admin_user = user
+    response = redirect(next_url or home_url(), 303)
     devices.remember(response, user.username)
     return response
 
@@ -157,7 +207,7 @@ def password() -> BaseResponse | tuple[str, int] | str:
     db().commit()
     _start_session(user)  # this session goes on with the new epoch; every other one ended
     flash("Your password is changed, and you are signed out everywhere else.")
-    return redirect(url_for("admin.overview"), 303)
+    return redirect(home_url(), 303)
 
 
 def _client(username: str) -> throttle.Client:
@@ -190,9 +240,11 @@ def csrf_failed(error: CSRFError) -> tuple[str, int]:
 
 @bp.errorhandler(403)
 def forbidden(_error: Exception) -> tuple[str, int]:
+    message = ("An engineer's account opens their own shifts, calls and allowance, and the "
+               "on-call page." if is_engineer() else
+               "Your account can look but not change anything. Ask an admin.")
     return render_template("admin/error.html", code=403, title="Not allowed",
-                           message="Your account can look but not change anything. "
-                                   "Ask an admin."), 403
+                           message=message), 403
 
 
 @bp.errorhandler(404)

@@ -1,4 +1,8 @@
-"""On call: now and the coming weeks, the escalation chains, shift swaps (overrides), contracts."""
+"""On call: now and the coming weeks, the escalation chains, shift swaps (overrides), contracts.
+
+Engineers see the on-call page too, and may delete only the overrides they created themselves
+(their takeovers); an admin may delete any.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from app.feeds.window import parse_bound
 from app.schedule import Override, OverrideIndex, Rotation, on_call_with_overrides
 from app.storage.models import OverrideRow
 from app.storage.overrides import add_override, as_domain, delete_override
-from app.web.admin.auth import current_user
+from app.web.admin.auth import current_user, engineers_may_open, is_admin, is_engineer
 from app.web.admin.calendar import weeks
-from app.web.admin.web import bp, db, now, person_name, runtime, zone
+from app.web.admin.shift_news import given_back
+from app.web.admin.web import bp, db, local, now, person_name, runtime, zone
 
 WEEKS = 4
 PALETTE = 8  # colours a calendar tells people apart by (admin.css: .who.c0 ... .c7)
@@ -67,7 +72,21 @@ def refresh_runtime() -> None:
         cache.refresh()
 
 
+def may_delete(row: OverrideRow) -> bool:
+    """An admin deletes any override; an engineer only their own; a viewer none."""
+    user = current_user()
+    if user is None:
+        return False
+    return is_admin() or (is_engineer() and row.created_by == user.username)
+
+
+@bp.context_processor
+def _inject_may_delete() -> dict[str, object]:
+    return {"may_delete": may_delete}
+
+
 @bp.get("/on-call")
+@engineers_may_open
 def on_call_page() -> str:
     return _page({}, [])
 
@@ -126,19 +145,23 @@ def create_override() -> BaseResponse | tuple[str, int] | str:
                                after=chains_at(override.start, [*existing, override]))
     user = current_user()
     add_override(db(), override.rotation_id, override.person, override.start, override.end,
-                 created_by=user.username if user else None, note=form["note"][:200] or None)
+                 created_by=user.username if user else None, note=form["note"][:200] or None,
+                 created_at=now())
     db().commit()
     refresh_runtime()
     flash(f"Override saved: {person_name(override.person)} is on call from "
-          f"{override.start.astimezone(zone()):%a %d %b %H:%M}.")
+          f"{local(override.start, '%a %d %b %H:%M')}.")
     return redirect(url_for("admin.on_call_page"), 303)
 
 
 @bp.route("/on-call/overrides/<int:override_id>/delete", methods=["GET", "POST"])
+@engineers_may_open
 def remove_override(override_id: int) -> BaseResponse | str:
     row = db().get(OverrideRow, override_id)
     if row is None:
         abort(404)
+    if not may_delete(row):
+        abort(403)
     if request.method == "GET":
         remaining = [o for o in stored_overrides() if o.id != str(override_id)]
         at = max(row.start_at, now())
@@ -148,6 +171,8 @@ def remove_override(override_id: int) -> BaseResponse | str:
     delete_override(db(), override_id)
     db().commit()
     refresh_runtime()
+    if is_engineer():
+        given_back(row)
     flash("Override deleted.")
     return redirect(url_for("admin.on_call_page"), 303)
 

@@ -1,0 +1,1 @@
+"""SLA reports per contract: which calls count, the figures and their exports (pure)."""
