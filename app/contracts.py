@@ -17,6 +17,28 @@ class Tier(StrEnum):
     BUSINESS_HOURS = "business-hours"
 
 
+class Counted(StrEnum):
+    """Which calls an answer target is measured over."""
+
+    ALL = "all"
+    IN_HOURS = "in-hours"  # only calls that came in during the contract's business hours
+
+
+@dataclass(frozen=True)
+class AnswerTarget:
+    """The SLA: ``percent`` of the counted calls answered by an engineer within ``seconds``."""
+
+    seconds: int
+    percent: float
+    counts: Counted
+
+
+DEFAULT_TARGETS = {
+    Tier.ALWAYS: AnswerTarget(60, 90.0, Counted.ALL),
+    Tier.BUSINESS_HOURS: AnswerTarget(120, 80.0, Counted.IN_HOURS),
+}
+
+
 @dataclass(frozen=True)
 class Contract:
     id: str
@@ -26,6 +48,11 @@ class Contract:
     tier: Tier = Tier.ALWAYS
     language: str | None = None
     business_hours: str | None = None
+    sla: AnswerTarget | None = None  # None: the tier's default
+
+    @property
+    def answer_target(self) -> AnswerTarget:
+        return self.sla or DEFAULT_TARGETS[self.tier]
 
 
 E164_SHAPE = re.compile(r"^\+[1-9][0-9]{7,14}$")

@@ -26,6 +26,7 @@ class Person:
     name: str
     phone: str
     email: str | None = None
+    language: str | None = None  # the screening prompt's; None: the hotline's
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Policy:
     backups: tuple[BackupRef, ...] = ()
     cio: str | None = None
     ring_seconds: int = 20
+    passes: int = 1  # how often the chain is run through before the voicemail
+    max_wait_seconds: int | None = None  # the caller's whole wait for an engineer, at most
+    caller_id: Literal["hotline", "customer"] = "hotline"  # what the engineer's phone shows
 
 
 @dataclass(frozen=True)

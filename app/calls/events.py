@@ -14,7 +14,7 @@ Event = dict[str, Any]
 
 CALL_STARTED = "call.started"            # data: from, to, caller (E.164 or None)
 CALL_IDENTIFIED = "call.identified"      # data: contract, contract_name, tier, method
-CHAIN_CHOSEN = "chain.chosen"            # data: policy, chain (person ids), skipped
+CHAIN_CHOSEN = "chain.chosen"            # data: policy, chain (person ids), skipped, roles
 CALL_UNIDENTIFIED = "call.unidentified"  # data: reason, action
 CALL_REJECTED = "call.rejected"          # data: reason
 PIN_ATTEMPT = "pin.attempt"              # data: attempt, ok, digits_len; over a limit ok is None
@@ -22,7 +22,7 @@ PIN_ATTEMPT = "pin.attempt"              # data: attempt, ok, digits_len; over a
 ROUTE_CLOSED = "route.closed"            # data: opens_at, emergency_option
 ROUTE_EMERGENCY = "route.emergency"      # data: digits (pressed 1 outside business hours)
 STEP_SKIPPED = "step.skipped"            # data: step, reason
-DIAL_STARTED = "dial.started"            # data: step, person, number, ring_seconds
+DIAL_STARTED = "dial.started"            # data: step, person, number, ring_seconds, pass, caller_id
 LEG_STATUS = "leg.status"                # data: step, person, leg_sid, status, sequence, duration
 SCREEN_RESULT = "screen.result"          # data: step, person, leg_sid, digits, accepted
 DIAL_RESULT = "dial.result"              # data: step, person, leg_sid, dial_status, bridged,
@@ -32,12 +32,29 @@ VOICEMAIL_RECORDED = "voicemail.recorded"  # data: recording_sid, recording_url,
 RECORDING_STATUS = "recording.status"    # data: recording_sid, recording_url, status, duration
 VOICEMAIL_TRANSCRIBED = "voicemail.transcribed"  # data: recording_sid, status, transcription_text
 CALL_ENDED = "call.ended"                # data: call_status, duration
+LANGUAGE_CHOSEN = "language.chosen"      # data: key (the digit, "" for none), language (tag)
+# Callbacks: every engineer was on another call (offered, round), the caller asked for one
+# (requested: number, source caller_id|typed, contract) or was refused (refused: reason), and
+# the engineer's and the customer's legs of calling back (callback.leg: attempt, leg
+# engineer|customer, person, status, accepted; callback.result: attempt, person, outcome,
+# talk_seconds).
+CALLBACK_OFFERED = "callback.offered"
+CALLBACK_REQUESTED = "callback.requested"
+CALLBACK_REFUSED = "callback.refused"
+CALLBACK_LEG = "callback.leg"
+CALLBACK_RESULT = "callback.result"
+INCIDENT_HEARD = "incident.heard"      # data: incident, press_through
+INCIDENT_PRESSED = "incident.pressed"  # data: incident (pressed 1 to reach the engineer anyway)
+TRIAGE_CHOSEN = "triage.chosen"        # data: digits, urgent (the 24/7 menu's answer)
 
 ALL_TYPES = frozenset(
     {
         CALL_STARTED, CALL_IDENTIFIED, CHAIN_CHOSEN, CALL_UNIDENTIFIED, CALL_REJECTED, PIN_ATTEMPT,
         ROUTE_CLOSED, ROUTE_EMERGENCY, STEP_SKIPPED, DIAL_STARTED, LEG_STATUS, SCREEN_RESULT, DIAL_RESULT,
         VOICEMAIL_STARTED, VOICEMAIL_RECORDED, RECORDING_STATUS, VOICEMAIL_TRANSCRIBED, CALL_ENDED,
+        LANGUAGE_CHOSEN,
+        CALLBACK_OFFERED, CALLBACK_REQUESTED, CALLBACK_REFUSED, CALLBACK_LEG, CALLBACK_RESULT,
+        INCIDENT_HEARD, INCIDENT_PRESSED, TRIAGE_CHOSEN,
     }
 )
 
@@ -55,6 +72,8 @@ OUTCOME_CONNECTED = "connected"
 OUTCOME_VOICEMAIL = "voicemail"
 OUTCOME_ABANDONED = "abandoned"
 OUTCOME_REJECTED = "rejected"
+OUTCOME_CALLBACK = "callback"        # the caller asked to be called back; nobody has yet
+OUTCOME_CALLED_BACK = "called-back"  # an engineer called them back and they talked
 
 
 def make_event(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.config.model import HotlineConfig, Line
 from app.contracts import Contract, Tier
+from app.prompts import Prompts, build_speech, opening_words
 from app.schedule import is_open, next_opening
 
 
@@ -30,20 +31,7 @@ def route(config: HotlineConfig, contract: Contract, line: Line, now: datetime) 
     return Route(False, next_opening(office.hours, now), office.emergency_option)
 
 
-def spoken_time(opens_at: datetime | None, now: datetime) -> str:
-    """ "today at 09:00", "tomorrow at 09:00", "on Monday 4 January at 09:00" (local time)."""
-    if opens_at is None:
-        return "on the next business day"
-    local_now = now.astimezone(opens_at.tzinfo)
-    days = (opens_at.date() - local_now.date()).days
-    clock = f"{opens_at:%H:%M}"
-    if days == 0:
-        return f"today at {clock}"
-    if days == 1:
-        return f"tomorrow at {clock}"
-    if days < 7:
-        return f"on {opens_at:%A} at {clock}"
-    return f"on {opens_at:%A} {opens_at.day} {opens_at:%B} at {clock}"
-
-
-
+def spoken_time(opens_at: datetime | None, now: datetime, prompts: Prompts | None = None) -> str:
+    """ "today at 09:00", "tomorrow at 09:00", "on Monday 4 January at 09:00" (local time), in
+    the language of ``prompts`` (English without)."""
+    return opening_words(prompts or build_speech("en", {}).prompts, opens_at, now)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from app.calls import events as ev
+from app.calls.incident import Incident
 from app.calls.params import Params, clip
 from app.calls.state import CallState
 from app.config import HotlineConfig
@@ -21,13 +22,12 @@ from app.config.model import Line
 from app.contracts import Contract, Tier, normalise_number
 from app.escalation import ChainFor, build_chain
 from app.guard.port import Guard, LocalGuard
-from app.prompts import Prompts
+from app.prompts import Prompts, Speech
 
 UrlFor = Callable[[str, Mapping[str, str]], str]
 # Where a <Record> hands its recording: action, status callback, transcription callback.
 RECORDING = ("voice.voicemail_done", "voice.recording_status", "voice.transcription")
-TIER_WORDS = {Tier.ALWAYS: "24/7", Tier.BUSINESS_HOURS: "business hours"}
-ANONYMOUS = Contract("", "an unidentified caller", "", (), Tier.ALWAYS)
+ANONYMOUS = Contract("", "", "", (), Tier.ALWAYS)  # its name is each language's "unidentified caller"
 
 
 class DialStep(NamedTuple):
@@ -62,6 +62,8 @@ class FlowSteps:
     # Seals the call state in the URLs we write. The web tier passes the key derived from
     # SECRET_KEY; without it, a random key: states nobody else can read, never forgeable ones.
     state_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    # The active incident messages, from the web process's memory (app/storage/incidents.py).
+    incidents: tuple[Incident, ...] = ()
     _stamp: str = field(init=False, repr=False, compare=False)
 
     def _unavailable(self, person: str) -> str:
@@ -95,7 +97,7 @@ class FlowSteps:
 
     def _voicemail(self, sid: str, state: CallState, reason: str, lead: str = "",
                    endpoints: tuple[str, str, str] = RECORDING) -> Reply:
-        prompts = self._prompts(state.line)
+        prompts = self._said(state)
         query = self._query(state)
         done, status, transcribed = endpoints
         started = self._event(ev.VOICEMAIL_STARTED, sid, "voicemail", {"reason": reason})
@@ -113,9 +115,18 @@ class FlowSteps:
     def _prompts(self, line_id: str) -> Prompts:
         return self.config.line(line_id).prompts
 
-    def _language(self, state: CallState) -> str:
+    def _speech(self, state: CallState) -> Speech:
+        """The caller's language: their choice by key, else their contract's, else the line's."""
         contract = self.config.directory.get(state.contract)
-        return (contract.language if contract else None) or self.config.hotline.language
+        chosen = state.language or (contract.language if contract else None)
+        return self.config.line(state.line).speaking(chosen)
+
+    def _said(self, state: CallState) -> Prompts:
+        """The prompts in the caller's language."""
+        return self._speech(state).prompts
+
+    def _language(self, state: CallState) -> str:
+        return self._speech(state).language
 
     def _reply(self, template: str, events: list[ev.Event] | None = None,
                language: str | None = None, **context: Any) -> Reply:

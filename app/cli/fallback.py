@@ -23,9 +23,10 @@ def fallback_people(config: HotlineConfig) -> list[str]:
 
 
 def render_fallback(config: HotlineConfig) -> str:
-    prompts = config.prompts
+    speech = config.default_line.speaking(None)
+    prompts = speech.prompts
     return render(
-        "fallback", language=config.hotline.language, voice=config.hotline.voice,
+        "fallback", language=speech.language, voice=speech.voice,
         hotline=config.hotline.name,
         apology=fill(prompts.fallback_apology, hotline=config.hotline.name),
         message=prompts.fallback_message,

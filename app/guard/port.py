@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 CALLER_WINDOW = 3600.0   # PIN failures per caller are counted over an hour
+CALLBACK_WINDOW = 3600.0  # callback requests, per caller and overall, too
+CALLBACKS = "callbacks:"  # the prefix of the callback requests' windows
 GLOBAL_WINDOW = 600.0    # and over ten minutes for all callers together
 
 
@@ -27,6 +29,8 @@ class Guard(Protocol):
         """Count one attempt now, before its PIN is checked: a ticket, or None over a limit."""
     def pin_returned(self, caller: str | None, ticket: str) -> None:
         """The PIN was right: the attempt no longer counts."""
+    def callback_reserve(self, caller: str, per_caller: int, overall: int) -> bool:
+        """Count one callback request now: False (nothing counted) over either hourly limit."""
     def engaged(self, person: str, call_sid: str) -> None: ...
     def released(self, call_sid: str) -> None: ...
     def busy(self, person: str) -> bool: ...
@@ -62,6 +66,17 @@ class LocalGuard:
                 stamps = self._attempts.get(key)
                 if stamps:
                     self._attempts[key] = deque(s for s in stamps if s[1] != ticket)
+
+    def callback_reserve(self, caller: str, per_caller: int, overall: int) -> bool:
+        with self._lock:
+            keys = (CALLBACKS + "*", CALLBACKS + caller)
+            if (self._count(keys[0], CALLBACK_WINDOW) >= overall
+                    or self._count(keys[1], CALLBACK_WINDOW) >= per_caller):
+                return False
+            now = self.clock()
+            for key in keys:
+                self._attempts[key].append((now, "callback"))
+            return True
 
     def counted(self, caller: str | None, ticket: str) -> None:
         """Mirror an attempt counted elsewhere (in Redis), whatever the limits say."""

@@ -20,7 +20,7 @@ from typing import TypeVar
 from redis import Redis
 from redis.exceptions import NoScriptError, RedisError
 
-from app.guard.port import CALLER_WINDOW, GLOBAL_WINDOW, LocalGuard
+from app.guard.port import CALLBACK_WINDOW, CALLBACKS, CALLER_WINDOW, GLOBAL_WINDOW, LocalGuard
 from app.guard.presence import Presence
 
 T = TypeVar("T")
@@ -89,6 +89,14 @@ class RedisGuard:
         if not ticket.startswith("local:"):
             keys, _ = self._windows(caller)
             self._attempt(lambda: self._unreserve(keys, ticket), lambda: None)
+
+    def callback_reserve(self, caller: str, per_caller: int, overall: int) -> bool:
+        """The PIN windows' script over the callback requests' own sets (one hour each)."""
+        keys = [f"hotline:{CALLBACKS}*", f"hotline:{CALLBACKS}{caller}"]
+        args: list[str | float | int] = [self.clock(), secrets.token_hex(8),
+                                         CALLBACK_WINDOW, overall, CALLBACK_WINDOW, per_caller]
+        return self._attempt(lambda: bool(self._script(RESERVE, keys, args)),
+                             lambda: self.local.callback_reserve(caller, per_caller, overall))
 
     def _unreserve(self, keys: list[str], ticket: str) -> None:
         pipe = self.redis.pipeline(transaction=False)

@@ -11,7 +11,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from app.calls.seal import seal
-from app.calls.state import FIELDS, CallState, state_key
+from app.calls.state import CallState, sealed_names, state_key
 from app.web.voice.views import state_of
 
 KEY = state_key("test-secret")
@@ -19,9 +19,11 @@ IDS = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,11}", fullmatch=True)
 STATES = st.builds(CallState, contract=st.one_of(st.just(""), IDS),
                    chain=st.lists(IDS, max_size=12).map(tuple), step=st.integers(0, 99),
                    version=st.text(alphabet="0123456789abcdef", max_size=12),
-                   line=st.one_of(st.just(""), IDS))
+                   line=st.one_of(st.just(""), IDS),
+                   language=st.sampled_from(["", "de", "fr-CH"]), passes=st.integers(1, 5),
+                   since=st.one_of(st.just(0), st.integers(1, 4_000_000_000)))
 
-NAMES = st.sampled_from(["c", "ch", "s", "v", "l", "t", "x", "c%20", ""])
+NAMES = st.sampled_from(["c", "ch", "s", "v", "l", "g", "p", "w", "t", "x", "c%20", ""])
 VALUES = st.one_of(st.text(max_size=12), st.sampled_from(["acme", "dana.alice.erin", "0", "11", "-1", "%zz"]))
 
 
@@ -42,7 +44,7 @@ def test_a_kept_state_equals_the_state_werkzeug_parses(parts: list[tuple[str, st
     query = "&".join(f"{name}={quote(value) if encode else value}" for name, value, encode in parts)
     if sealed:  # our seal over the values as werkzeug reads them
         args = request_for(query).args
-        query += f"&m={seal(KEY, [args.get(name) for name in FIELDS])}"
+        query += f"&m={seal(KEY, [args.get(name) for name in sealed_names(args)])}"
     raw = query.encode("utf-8")
     fresh = CallState.from_query(request_for(query).args.to_dict(), KEY)
     assert (fresh is not None) == sealed
@@ -91,6 +93,6 @@ def test_moving_to_another_step_keeps_everything_else() -> None:
 
 def test_bytes_that_are_not_utf8_make_an_empty_value_not_an_error() -> None:
     args = {"c": "\ufffd", "s": "1", "ch": "dana.\ufffd"}
-    mark = seal(KEY, [args.get(name) for name in FIELDS]).encode()
+    mark = seal(KEY, [args.get(name) for name in sealed_names(args)]).encode()
     assert state_of(b"c=\xff&s=1&ch=dana.\xfe&m=" + mark, KEY) == CallState("", ("dana",), 1)
     assert state_of(b"c=\xff&s=1&ch=dana.\xfe", KEY) is None

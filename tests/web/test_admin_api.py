@@ -3,29 +3,15 @@ call with its attempts, voicemails and events."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.storage import get_engine
 from app.storage.accounts import ApiToken
-from app.storage.users import issue_token, remove_user, revoke_tokens
+from app.storage.users import remove_user, revoke_tokens
 from tests.support.admin import RecordingHost, sign_in
-
-
-def token_for(admin_db_url: str, username: str = "victor") -> str:
-    with Session(get_engine(admin_db_url)) as session:
-        token = issue_token(session, username, "tickets", datetime.now(UTC))
-        session.commit()
-    return token
-
-
-def get(app: Flask, url: str, token: str | None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return app.test_client().get(url, headers=headers)
+from tests.support.api import get, token_for
 
 
 def test_tokens_are_required_and_checked(seeded: Flask, admin_db_url: str) -> None:
@@ -72,6 +58,7 @@ def test_calls_with_filters_and_pages(seeded: Flask, admin_db_url: str) -> None:
     call = everything["calls"][0]
     assert call["url"] == f"http://localhost/admin/calls/{call['call_sid']}"
     assert [a["person"] for a in call["attempts"]] == ["dana", "erin"]
+    assert [a["pass"] for a in call["attempts"]] == [1, 1]
     assert get(seeded, "/api/calls?from=not-a-date", token).status_code == 400
 
 

@@ -21,7 +21,11 @@ from app.web.admin.recordings import upstream_url
 from app.web.admin.timeline import build_timeline
 from tests.support.admin import ACME, GLOBEX, PREMIUM, RecordingHost, csrf_token
 from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN
-from tests.unit.test_ledger import BUSY_FAILED_CANCELED, DECLINED_THEN_CONNECTED, VOICEMAIL_BOX_THEN_NOBODY
+from tests.support.ledger_events import (
+    BUSY_FAILED_CANCELED,
+    DECLINED_THEN_CONNECTED,
+    VOICEMAIL_BOX_THEN_NOBODY,
+)
 
 CALL_LINK = re.compile(r'href="/admin/calls/(CA[0-9a-f]{32})"')
 
@@ -90,12 +94,13 @@ def test_csv_export_holds_what_the_filter_shows(seeded: Flask, as_admin: Any, ad
     assert [r["call_sid"] for r in rows] == sids(admin_db_url, outcome="connected")
     erin = next(r for r in rows if r["answered_by"] == "Erin")
     assert erin["people_rung"] == "Dana > Erin" and erin["line"] == "Premium hotline"
+    assert erin["passes"] == "1"
     assert erin["caller"] == ACME  # a phone number stays a phone number
     assert erin["started_local"].startswith("2026-12-01 14:00")  # Berlin, UTC+1
 
 
 def test_csv_defuses_spreadsheet_formulas() -> None:
-    from app.web.admin.calls import _cell
+    from app.web.admin.export import _cell
 
     assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert _cell("+49301234567") == "+49301234567"
@@ -107,6 +112,7 @@ def test_a_call_page_tells_the_story(seeded: Flask, as_admin: Any, admin_db_url:
     html = as_admin.get(f"/admin/calls/{sid}").get_data(as_text=True)
     assert "1. Dana — no answer" in html
     assert "2. Erin — accepted and connected, talked 20 s" in html
+    assert html.count('<td data-label="Pass">1</td>') == 2
     bars = re.findall(r'<rect x="[\d.]+%" width="[\d.]+%" y="\d+" height="16" class="f-(\w+)"', html)
     # The simulated screening takes no time on our clock (its requests carry no Timestamp).
     assert [b for b in bars if b != "screen"] == ["ring", "ring", "talk"]

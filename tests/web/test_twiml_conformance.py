@@ -21,7 +21,7 @@ from app.devtools.simulator import (
 )
 from app.web.twiml import TEMPLATE_DIR, render
 from tests.support.constants import ACCOUNT_SID, ACME, ALICE, AUTH_TOKEN, CAROL, DANA, ERIN, HOTLINE, NOW
-from tests.support.twiml_schema import NodeToolsMissing, load_schema, validate_twiml
+from tests.support.twiml_schema import MESSAGING, NodeToolsMissing, load_schema, validate_twiml
 from tests.support.twiml_schema import node as node_tools
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -45,8 +45,21 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
     "fallback": [{"hotline": "Test & co", "apology": TEXT, "ring_seconds": 25,
                   "caller_id": HOTLINE, "numbers": [CAROL, ERIN, ALICE], "message": TEXT}],
     "goodbye": [{"message": TEXT}, {"message": ""}],
-    "greeting": [{"greeting": TEXT, "step": STEP}],
+    "greeting": [{"greeting": TEXT, "step": STEP}, {"greeting": "", "incident": TEXT, "step": STEP},
+                 {"greeting": TEXT, "incident": TEXT, "step": STEP}],
+    "busy": [{"key_url": URL, "lead": TEXT, "prompt": TEXT, "wait": 20, "retry_url": URL},
+             {"key_url": URL, "lead": "", "prompt": TEXT, "wait": 20, "retry_url": URL}],
+    "callback_number": [{"action_url": URL, "prompt": TEXT, "no_input": TEXT}],
+    "callback_dial": [{**STEP, "message": TEXT, "greet_url": URL},
+                      {**STEP, "message": "", "greet_url": URL}],
+    "incident": [{"key_url": URL, "greeting": TEXT, "message": TEXT, "offer": TEXT},
+                 {"key_url": URL, "greeting": "", "message": TEXT, "offer": TEXT}],
+    "triage": [{"key_url": URL, "greeting": TEXT, "menu": TEXT},
+               {"key_url": URL, "greeting": "", "menu": TEXT}],
     "pin": [{"prompt": TEXT, "action_url": URL}],
+    "message": [{"message": TEXT}, {"message": ""}],
+    "language": [{"choices": ((TEXT, "en-US", None), ("Für Deutsch drücken Sie die 2.", "de-DE",
+                                                       "Polly.Vicki-Neural")), "action_url": URL}],
     "reject": [{}],
     "safe": [{"apology": TEXT, "numbers": [CAROL], "ring_seconds": 20, "action_url": URL},
              {"apology": TEXT, "numbers": [CAROL, ERIN, ALICE], "ring_seconds": 600,
@@ -54,8 +67,9 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
     "safe_result": [{"connected": True}, {"connected": False, **RECORDING}],
     "screen": [{"prompt": TEXT, "action_url": URL, "no_input": TEXT}],
     "screen_result": [{"message": TEXT, "accepted": True}, {"message": TEXT, "accepted": False}],
-    "voicemail": [RECORDING],
+    "voicemail": [RECORDING, {**RECORDING, "callback_url": URL}],
 }
+MESSAGING_TEMPLATES = frozenset({"message"})  # the answers to incoming SMS
 VOICES = [("en-US", None), ("de-DE", "Polly.Vicki"), ("en-GB", "Google.en-GB-Standard-A"),
           ("en-GB", "alice")]
 
@@ -214,7 +228,8 @@ def test_every_template_has_representative_contexts() -> None:
 def test_every_template_renders_valid_twiml(name: str, language: str, voice: str | None) -> None:
     for context in CONTEXTS[name]:
         body = render(name, language=language, voice=voice, **context).encode()
-        assert validate_twiml(body) == [], body.decode()
+        schema = load_schema(MESSAGING) if name in MESSAGING_TEMPLATES else None
+        assert validate_twiml(body, schema) == [], body.decode()
 
 
 def test_the_static_fallback_document_is_valid(config) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import traceback
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlencode
@@ -21,14 +20,12 @@ from hypothesis import strategies as st
 
 from app.calls import events as ev
 from app.calls.seal import sealed
-from app.calls.state import FIELDS, state_key
-from app.devtools.simulator import compute_signature
+from app.calls.state import sealed_names, state_key
 from app.eventlog.port import MemorySink
-from tests.support.constants import ACCOUNT_SID, ACME, AUTH_TOKEN, HOTLINE, SECRET_KEY
+from tests.support.constants import ACCOUNT_SID, ACME, HOTLINE, SECRET_KEY
 from tests.support.twiml_schema import validate_twiml
+from tests.support.webhooks import post_signed
 
-BASE = "http://hotline.test"
-FORM = "application/x-www-form-urlencoded"
 MAX_BODY = 64 * 1024  # the app's MAX_CONTENT_LENGTH: larger bodies get 413
 LATENCY_LIMIT = 0.25  # seconds per request on the test client; real answers take milliseconds
 EXAMPLES = 100
@@ -55,7 +52,8 @@ REALISTIC = {
     "ParentCallSid": ["CA" + "b2" * 16],
 }
 SPECIFIC = {
-    "Digits": ["4711", "1", "2", "4711#", "2048", "", "hangup", "#", "*"],
+    "Digits": ["4711", "1", "2", "4711#", "2048", "", "hangup", "#", "*", "0049301234567",
+               "00499001234567", "030123456", "1" * 17],
     "FinishedOnKey": ["#", ""],
     "DialCallStatus": ["completed", "busy", "no-answer", "failed", "canceled"],
     "DialCallSid": ["CA" + "c3" * 16],
@@ -76,6 +74,13 @@ STATE = {
     "s": ["0", "1", "3", "4", "99", "-1", "²", "007", "1" * 20],
     "v": ["", "x", "a15b65e51c6e", "v" * 100],
     "l": ["", "premium", "ghost"],
+    "g": ["de", "fr-CH", "xx", "de-DE-1996", "../x", "DE"],
+    "p": ["2", "5", "9", "0", "-1", "²"],
+    "w": ["1796212800", "0", "-5", "9" * 20, "x"],
+}
+CALLBACK_STATE = {  # the callback legs' state has its own seal: odd values, never ours
+    "o": ["CA" + "a1" * 16, "", "../x"], "n": [ACME, "+4990012345678", ""],
+    "c": ["acme", ""], "p": ["dana", "ghost"], "l": ["", "premium"], "a": ["a1b2", ""],
 }
 ENDPOINTS = {
     "/voice": {},
@@ -89,10 +94,18 @@ ENDPOINTS = {
     "/voice/recording-status": STATE,
     "/voice/transcription": STATE,
     "/voice/emergency": STATE,
+    "/voice/language": STATE,
     "/voice/safe-result": STATE,
     "/voice/safe-voicemail-done": STATE,
     "/voice/safe-recording-status": STATE,
     "/voice/safe-transcription": STATE,
+    "/voice/busy-retry": {**STATE, "r": ["1", "3", "0", "99", "-1", "²", "", "9" * 30]},
+    "/voice/callback-key": {**STATE, "r": ["0", "2", "99", "-1", "²", ""]},
+    "/voice/callback-number": STATE,
+    "/voice/incident-key": {**STATE, "i": ["7", "0", "-1", "²", "", "9" * 30]},
+    "/voice/triage": STATE,
+    **{f"/voice/callback/{step}": CALLBACK_STATE
+       for step in ("answered", "accept", "greet", "result", "status")},
 }
 
 # An event each endpoint logs only when a request got past the odd values to the real work.
@@ -102,6 +115,7 @@ DEEP_EVENTS = {
     "/voice/voicemail-done": ev.VOICEMAIL_RECORDED, "/voice/leg-status": ev.LEG_STATUS,
     "/voice/status": ev.CALL_ENDED, "/voice/recording-status": ev.RECORDING_STATUS,
     "/voice/safe-voicemail-done": ev.VOICEMAIL_RECORDED,
+    "/voice/callback-number": ev.CALLBACK_REQUESTED,
     "/voice/safe-recording-status": ev.RECORDING_STATUS,
 }
 KEY = state_key(SECRET_KEY)
@@ -137,7 +151,8 @@ def query(choices: dict[str, list[str]]) -> st.SearchStrategy[str]:
     """The URL's query string: our own parameters (some odd) with our seal, as our own URLs
     carry it, and extra ones; or raw garbage, never sealed."""
     def encode(ours: dict[str, str], extra: dict[str, str]) -> str:
-        return urlencode(sealed(KEY, {**extra, **ours}, FIELDS))
+        values = {**extra, **ours}
+        return urlencode(sealed(KEY, values, sealed_names(values)))
 
     encoded = st.builds(encode, fields(choices),
                         st.dictionaries(st.text(max_size=8), short_text, max_size=2))
@@ -179,16 +194,6 @@ def latency_report() -> Iterator[None]:
         p50, p99 = (ordered[int(q * (len(ordered) - 1))] * 1000 for q in (0.5, 0.99))
         print(f"\nvoice webhooks, {len(ordered)} signed odd requests: p50 {p50:.1f} ms, "
               f"p99 {p99:.1f} ms, max {ordered[-1] * 1000:.1f} ms")
-
-
-def post_signed(client: FlaskClient, path: str, raw_query: str, params: dict[str, str]):  # type: ignore[no-untyped-def]
-    url = f"{BASE}{path}?{raw_query}" if raw_query else f"{BASE}{path}"
-    body = urlencode(params)
-    headers = {"X-Twilio-Signature": compute_signature(AUTH_TOKEN, url, params)}
-    started = time.perf_counter()
-    response = client.post(path, base_url=BASE, query_string=raw_query, data=body,
-                           content_type=FORM, headers=headers)
-    return response, time.perf_counter() - started, len(body)
 
 
 def check_answer(client: FlaskClient, crashes: Crashes, path: str, raw_query: str,
@@ -251,7 +256,7 @@ def test_regressions(client: FlaskClient, crashes: Crashes, path: str, raw_query
             "To": HOTLINE, "CallStatus": "in-progress", "ApiVersion": "2010-04-01"}
     if raw_query:  # with our seal, so that the odd value is read, not refused with the seal
         values = dict(parse_qsl(raw_query, keep_blank_values=True))
-        raw_query += f"&m={sealed(KEY, values, FIELDS)['m']}"
+        raw_query += f"&m={sealed(KEY, values, sealed_names(values))['m']}"
     check_answer(client, crashes, path, raw_query, {**base, **params})
 
 

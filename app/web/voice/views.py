@@ -18,6 +18,7 @@ from app.calls.events import Event
 from app.calls.flow import CallFlow, Reply, UrlFor
 from app.calls.params import is_number
 from app.calls.state import CallState
+from app.telemetry.series import SAFE_ANSWERS, SIGNATURE_REJECTIONS
 from app.web.runtime import Runtime, runtime
 from app.web.twiml import render
 from app.web.voice.signature import is_genuine, request_host_url, signed_url
@@ -25,6 +26,7 @@ from app.web.voice.signature import is_genuine, request_host_url, signed_url
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 NO_STATE = CallState()
+SAFE_TEMPLATE = "safe"
 HANG_UP = '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Hangup/></Response>\n'
 
 
@@ -41,6 +43,7 @@ def check_signature() -> None:
     signature = req.environ.get("HTTP_X_TWILIO_SIGNATURE")
     if not is_genuine(url, req.form, signature, rt.settings.auth_tokens):
         log.warning("rejected a voice request with a missing or wrong signature: %s", url)
+        SIGNATURE_REJECTIONS.labels(req.blueprint or "").inc()
         abort(403)
 
 
@@ -50,6 +53,7 @@ def safe_answer(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     log.exception("voice webhook failed; answering with the safe document")
+    SAFE_ANSWERS.labels("error").inc()
     rt, req = runtime(), current_request()
     reply = safe_flow(rt, req).safe(params(req))
     return answer_safely(rt, render_reply(rt, reply), reply.events)
@@ -64,7 +68,8 @@ def pin() -> Response:
 
 
 def flow(rt: Runtime, req: Request) -> CallFlow:
-    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard, rt.state_key)
+    return CallFlow(rt.config, url_builder(rt, req), rt.clock(), rt.chain, rt.guard, rt.state_key,
+                    rt.incidents())
 
 
 def safe_flow(rt: Runtime, req: Request) -> CallFlow:
@@ -134,14 +139,18 @@ def encoded_query(items: tuple[tuple[str, str], ...]) -> str:
 
 def answer(rt: Runtime, reply: Reply) -> Response:
     body = render_reply(rt, reply)
+    if reply.template == SAFE_TEMPLATE:  # a dial result without a state of ours
+        SAFE_ANSWERS.labels("no-state").inc()
     if reply.events:
         rt.sink.emit(reply.events)
     return twiml(body)
 
 
 def render_reply(rt: Runtime, reply: Reply) -> str:
-    return render(reply.template, language=reply.language or rt.config.hotline.language,
-                  voice=rt.config.hotline.voice, **reply.context)
+    """The reply's TwiML, spoken in its language with that language's voice."""
+    speech = rt.config.default_line.speaking(reply.language)
+    return render(reply.template, language=reply.language or speech.language,
+                  voice=speech.voice, **reply.context)
 
 
 def answer_safely(rt: Runtime, body: str, events: list[Event]) -> Response:
@@ -182,10 +191,13 @@ def step_view(step: Callable[..., Any], with_state: bool, respond: Callable[...,
 STEPS: dict[str, tuple[str, Callable[..., Any], bool, Callable[..., Response]]] = {
     "": ("incoming", CallFlow.incoming, False, answer),
     "/emergency": ("emergency", CallFlow.emergency, True, answer),
+    "/language": ("language", CallFlow.language_chosen, True, answer),
     "/dial-result": ("dial_result", CallFlow.dial_result, True, answer),
     "/screen": ("screen", CallFlow.screen, True, answer),
     "/screen-result": ("screen_result", CallFlow.screen_result, True, answer),
     "/voicemail-done": ("voicemail_done", CallFlow.voicemail_done, True, answer),
+    "/callback-number": ("callback_number", CallFlow.callback_number, True, answer),
+    "/triage": ("triage", CallFlow.triage, True, answer),
     "/leg-status": ("leg_status", CallFlow.leg_status, True, logged),
     "/status": ("call_status", CallFlow.call_status, False, logged),
     "/recording-status": ("recording_status", CallFlow.recording_status, False, logged),
