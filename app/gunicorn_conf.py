@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from app.telemetry.directory import claim as _claim_metrics
+from app.telemetry.directory import mark_dead as _mark_dead
+
 # Every interface: a container's or a platform's router reaches it there. `hotline run` passes
 # its own --bind (loopback unless told otherwise).
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
@@ -16,8 +19,9 @@ worker_class = "app.server.worker.HeadFirstWorker"
 threads = int(os.environ.get("WEB_THREADS", "16"))
 proc_name = "hotline-web"
 
-# The worker's main loop must check in within 30 s or the master replaces the worker.
-timeout = 30
+# The worker's main loop must check in within 30 s or the master replaces the worker. The
+# console's CSV export keeps to half of it (app/web/admin/export.py reads the same variable).
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
 
@@ -48,3 +52,15 @@ def worker_exit(server: Any, worker: Any) -> None:
             server.log.warning("event log: events still unsent after %s s", _FLUSH_SECONDS)
     except Exception:
         server.log.exception("flushing the event log on worker exit failed")
+
+
+def on_starting(server: Any) -> None:
+    """In the master, before any worker imports Prometheus's client: where this host's metric
+    files go (app/telemetry/directory.py), unless `hotline run` or the operator chose already."""
+    bound_to = "-".join(server.cfg.bind).replace(":", "-").replace("/", "-")
+    _claim_metrics(os.environ, f"web-{bound_to}")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live gauges leave the sums (its counters stay)."""
+    _mark_dead(worker.pid)

@@ -41,6 +41,7 @@ from app.notify.twilio_api import TwilioApi, make_client
 from app.schedule import OverrideIndex, Rotation, on_call_with_overrides
 from app.settings import NOTIFY_QUEUE, Settings
 from app.storage.db import get_engine
+from app.storage.handoff import DirectStore
 from app.storage.overrides import load_index
 
 log = logging.getLogger(__name__)
@@ -132,9 +133,15 @@ def make_guard(settings: Settings, config: HotlineConfig) -> Guard:
     return LocalGuard(limits.pin_failures_per_caller, limits.pin_failures_global, ttl)
 
 
-def make_sink(settings: Settings) -> Sink:
-    """Events go to Redis; while it is unreachable they are spooled to disk and replayed."""
-    return EventSink(settings.redis_url_or_default, spool_path=settings.spool_path)
+def make_sink(settings: Settings,
+              needs_worker: Callable[[dict[str, Any]], bool] = lambda event: True) -> Sink:
+    """Events go to Redis; while it is unreachable, straight to the database (and on to a
+    worker once Redis is back, those ``needs_worker`` names: all unless told); while both are,
+    to the spool on disk, replayed once Redis is back (at once if an earlier process left one)."""
+    store = DirectStore(settings.database_url, needs_worker) if settings.database_url else None
+    sink = EventSink(settings.redis_url_or_default, spool_path=settings.spool_path, store=store)
+    sink.resume()
+    return sink
 
 
 _provided: list[Services] = []

@@ -90,6 +90,8 @@ class Settings:
     demo_token: bool = False
     database_url: str = ""
     refresh_seconds: float = 5.0
+    metrics_token: str | None = None  # unset: no /metrics, and webhooks are not timed
+    ready_log_lag_seconds: float = 300.0  # /readyz: how far behind the call log may be
 
     @property
     def redis_url_or_default(self) -> str:
@@ -115,6 +117,8 @@ class Settings:
             demo_token=demo,
             database_url=default_database_url(env),
             refresh_seconds=float(env.get("HOTLINE_REFRESH_SECONDS") or 5),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            ready_log_lag_seconds=float(env.get("READY_LOG_LAG_SECONDS") or 300),
         )
 
 

@@ -32,6 +32,8 @@ from app.settings import (
     var_dir,
 )
 from app.storage import default_database_url, upgrade
+from app.telemetry.directory import claim as claim_metrics
+from app.telemetry.logs import FORMAT_ENV, FORMATS
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn_conf.py"
 STOP_TIMEOUT = 30.0  # gunicorn's graceful_timeout (20 s) plus room for a log job to finish
@@ -83,8 +85,11 @@ class SignalTrap:
               show_default=True, help="gunicorn worker processes (env WEB_CONCURRENCY).")
 @click.option("--log-workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="RQ worker processes writing the call log.")
-def run_command(port: int, host: str, web_workers: int, log_workers: int) -> None:
+@click.option("--log-format", type=click.Choice(FORMATS), default="text", envvar=FORMAT_ENV,
+              show_default=True, help=f"Log lines as readable text or JSON (env {FORMAT_ENV}).")
+def run_command(port: int, host: str, web_workers: int, log_workers: int, log_format: str) -> None:
     """Run the whole hotline on this machine: web, log workers, and Redis if REDIS_URL is unset."""
+    os.environ[FORMAT_ENV] = log_format  # the children's, through their environment
     if not port_is_free(port, host):  # where gunicorn will listen, nowhere else
         raise click.ClickException(f"port {port} is in use on {host} (another hotline?), or {host} "
                                    "is no address of this machine; choose one: --port, --host")
@@ -136,6 +141,7 @@ def run_stack(port: int, web_workers: int, log_workers: int, host: str = LOOPBAC
 
 def child_environment(port: int, web_workers: int) -> dict[str, str]:
     env = dict(os.environ, PORT=str(port), WEB_CONCURRENCY=str(web_workers), PYTHONUNBUFFERED="1")
+    claim_metrics(env, "metrics")  # one directory for web and workers: /metrics adds them up
     # Without TWILIO_AUTH_TOKEN/SECRET_KEY the app uses demo secrets kept in the var folder;
     # drawing them here, once, keeps web workers that start together from drawing two.
     Settings.from_env(env)

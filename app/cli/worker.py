@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,9 @@ from app.jobs.renamed import rename_moved_jobs
 from app.notify.queueing import NOTIFY_QUEUE, queue_reminder_planning
 from app.settings import EVENT_QUEUE
 from app.storage import upgrade
+from app.telemetry.logs import bound
+from app.telemetry.logs import configure as configure_logging
+from app.telemetry.series import JOBS
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ HEARTBEAT_GRACE = 60
 MAINTENANCE = 25
 # An idle worker waits for a job for worker_ttl - 15 s at a time, then makes its pass.
 WORKER_TTL = MAINTENANCE + 20
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 
 
 class ProjectJobsOnly(BaseWorker):
@@ -58,6 +63,23 @@ class ProjectJobsOnly(BaseWorker):
     job_class = ProjectJob
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        with bound(job_id=job.id, queue=queue.name, call_sid=call_sid_of(job)):
+            self._execute_allowed(job, queue)
+
+    def handle_job_success(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        super().handle_job_success(job, queue, *args, **kwargs)
+        JOBS.labels(queue.name, "done").inc()
+
+    def handle_job_failure(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        retried = job.should_retry and self._stopped_job_id != job.id  # read before RQ changes it
+        super().handle_job_failure(job, queue, *args, **kwargs)
+        JOBS.labels(queue.name, "retried" if retried else "failed").inc()
+
+    def handle_job_retry(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        super().handle_job_retry(job, queue, *args, **kwargs)  # the job returned a Retry
+        JOBS.labels(queue.name, "retried").inc()
+
+    def _execute_allowed(self, job: Job, queue: Queue) -> None:
         try:
             reason = job.refusal() if isinstance(job, ProjectJob) else refusal(job)
         except Exception as exc:  # data that is no JSON job: fail the job, not the worker
@@ -70,6 +92,22 @@ class ProjectJobsOnly(BaseWorker):
         self.handle_job_failure(job, queue, exc_string=reason)
         queue.intermediate_queue.remove(job.id)  # a single-queue worker took it through there
         self.set_state(WorkerStatus.IDLE)
+
+
+def call_sid_of(job: Job) -> str | None:
+    """The call a job is about: its CallSid argument, or the one call of its batch of events."""
+    try:
+        args = job.args
+    except Exception:  # unreadable: refused later, with its reason
+        return None
+    for arg in args:
+        if isinstance(arg, str) and CALL_SID.match(arg):
+            return arg
+        if isinstance(arg, list):
+            sids = {e.get("call_sid") for e in arg if isinstance(e, dict)}
+            if len(sids) == 1 and isinstance(found := sids.pop(), str) and CALL_SID.match(found):
+                return found
+    return None
 
 
 class HotlineSimpleWorker(ProjectJobsOnly, SimpleWorker):
@@ -174,4 +212,5 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
             "REDIS_URL is not set. `hotline run` starts Redis itself and prints its URL; "
             "for a separate worker, export REDIS_URL=redis://HOST:6379/0"
         )
+    configure_logging()  # LOG_FORMAT: text, or json lines
     run_worker(url, list(queues), burst=burst)

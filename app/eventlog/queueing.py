@@ -14,6 +14,8 @@ from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from app.telemetry.series import handed_off
+
 Event = dict[str, Any]
 
 # By dotted path, so the web tier enqueues without importing SQLAlchemy.
@@ -54,7 +56,7 @@ def batch_job_id(events: list[Event]) -> str:
 def enqueue_batch(queue: Queue, events: list[Event]) -> Job | None:
     """Queue one persisting job for the batch; None if a job with its id already exists."""
     try:
-        return queue.enqueue(
+        job = queue.enqueue(
             PERSIST_JOB,
             events,
             job_id=batch_job_id(events),
@@ -67,3 +69,5 @@ def enqueue_batch(queue: Queue, events: list[Event]) -> Job | None:
         )
     except DuplicateJobError:
         return None
+    handed_off("redis", len(events))
+    return job

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.telemetry.series import handed_off
+
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
@@ -39,6 +41,7 @@ def append(path: Path, events: list[Event]) -> None:
                 payload = b"\n" + payload  # a writer died mid-line: keep our first line whole
             _write_all(fd, payload)
             os.fsync(fd)
+            handed_off("spool", len(events))
             if size == 0:
                 _fsync_dir(path.parent)
             return
