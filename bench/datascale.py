@@ -7,21 +7,27 @@ the index build the override cache repeats every few seconds).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from app.calls.flow import CallFlow
-from app.config import HotlineConfig, load_config
-from app.contracts import Contract, ContractDirectory, Tier, normalise_number
-from app.guard.port import LocalGuard
-from app.schedule import Override, OverrideIndex, on_call_with_overrides
-from bench.stack import DEMO_CONFIG, HOTLINE
+if __package__ in (None, ""):  # run as a script: make `app` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.calls.flow import CallFlow  # noqa: E402
+from app.config import HotlineConfig, load_config  # noqa: E402
+from app.contracts import Contract, ContractDirectory, Tier, normalise_number  # noqa: E402
+from app.guard.port import LocalGuard  # noqa: E402
+from app.schedule import Override, OverrideIndex, on_call_with_overrides  # noqa: E402
+from bench.stack import DEMO_CONFIG, HOTLINE  # noqa: E402
 
 NUMBERS_PER_CONTRACT = 10
 
@@ -141,3 +147,20 @@ def run_scale(small: int, large: int, years: int, samples: int) -> list[ScaleRow
     rows = caller_rows(small, large, samples)
     more, _count = on_call_rows(years, samples)
     return rows + more
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1_000, help="contract numbers, small size")
+    parser.add_argument("--large", type=int, default=1_000_000, help="contract numbers, large size")
+    parser.add_argument("--years", type=int, default=5, help="years of overrides")
+    parser.add_argument("--samples", type=int, default=20_000, help="operations timed per size")
+    args = parser.parse_args(argv)
+    for row in run_scale(args.small, args.large, args.years, args.samples):
+        print(f"{row.what}: {row.large:.2f} us ({row.large_label}) / {row.small:.2f} us "
+              f"({row.small_label}) = {row.ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

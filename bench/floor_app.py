@@ -26,3 +26,18 @@ def create_floor_app() -> Flask:
 
 
 application = create_floor_app()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the floor on its own (the benchmarks run it under gunicorn)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args(argv)
+    create_floor_app().run("127.0.0.1", args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,6 +10,7 @@ import multiprocessing
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -17,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from app.devtools.simulator import compute_signature
+if __package__ in (None, ""):  # run as a script: make `app` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.devtools.simulator import compute_signature  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -185,3 +189,26 @@ def percentile(ordered: list[float], pct: float) -> float:
         return 0.0
     rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load a running hotline at URL with signed incoming-call webhooks; print the figures."""
+    import argparse
+
+    from bench.stack import AUTH_TOKEN
+    from bench.webhooks import incoming_forms
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", help="the hotline's base URL, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--token", default=AUTH_TOKEN, help="the Twilio auth token it checks")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args(argv)
+    requests = sign_all(args.url, args.token, incoming_forms(2000))
+    print(run_load(args.url, requests, args.concurrency, args.seconds, args.tool))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,6 +9,8 @@ same batches, straight into the same kind of database.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,12 +19,16 @@ from typing import Any
 
 from redis import Redis
 
-from app.calls.events import Event
-from app.eventlog.queueing import enqueue_batch, event_queue
-from app.settings import EVENT_QUEUE
-from app.storage import dispose_engines, get_engine, store_events, upgrade
-from app.storage.store import _dialect_statements, _valid_rows
-from bench.stack import (
+if __package__ in (None, ""):  # run as a script: make `app` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.calls.events import Event  # noqa: E402
+from app.eventlog.queueing import enqueue_batch, event_queue  # noqa: E402
+from app.settings import EVENT_QUEUE  # noqa: E402
+from app.storage import dispose_engines, get_engine, store_events, upgrade  # noqa: E402
+from app.storage.rebuild import _dialect_statements  # noqa: E402
+from app.storage.store import _valid_rows  # noqa: E402
+from bench.stack import (  # noqa: E402
     ACME,
     AUTH_TOKEN,
     DEMO_CONFIG,
@@ -151,8 +157,14 @@ def through_rq(space: Workspace, database_url: str, jobs: list[list[Event]], nam
     return PipeResult(name, sum(len(j) for j in jobs), len(jobs), last - first)
 
 
-def fresh_database(space: Workspace, label: str) -> str:
-    url = f"sqlite:///{space.root / f'log-{label}.db'}"
+def fresh_database(space: Workspace, label: str, postgres: str | None = None) -> str:
+    """A new migrated database: SQLite in the workspace, or one on the ``postgres`` server."""
+    if postgres:
+        from bench.postgres import create_database
+
+        url = create_database(postgres, f"log_{label}")
+    else:
+        url = f"sqlite:///{space.root / f'log-{label}.db'}"
     upgrade(url)
     dispose_engines()
     return url
@@ -169,10 +181,12 @@ def stored_events(database_url: str) -> int:
     return int(count or 0)
 
 
-def run_pipeline(space: Workspace, calls: int, fork_jobs: int,
-                 webhooks_per_job: int = 20) -> dict[str, Any]:
-    """Every row of the log-pipeline table; also checks each run stored every event."""
-    webhooks = call_webhooks(calls)
+def run_pipeline(space: Workspace, calls: int, fork_jobs: int, webhooks_per_job: int = 20,
+                 postgres: str | None = None, webhooks: list[list[list[Event]]] | None = None,
+                 ) -> dict[str, Any]:
+    """Every row of the log-pipeline table, on SQLite or on the ``postgres`` server; also
+    checks each run stored every event."""
+    webhooks = webhooks or call_webhooks(calls)
     single = jobs_per_webhook(webhooks)
     batched = jobs_batched(webhooks, webhooks_per_job)
     results: list[PipeResult] = []
@@ -185,7 +199,7 @@ def run_pipeline(space: Workspace, calls: int, fork_jobs: int,
         ("simple", "RQ SimpleWorker x2, batched", batched),
     ]
     for i, (kind, name, jobs) in enumerate(plans):
-        url = fresh_database(space, str(i))
+        url = fresh_database(space, str(i), postgres)
         if kind == "floor":
             result = floor(url, jobs, name)
         elif kind == "direct":
@@ -197,3 +211,27 @@ def run_pipeline(space: Workspace, calls: int, fork_jobs: int,
         results.append(result)
     return {"results": results, "events_per_call": sum(len(j) for j in single) / calls,
             "webhooks_per_job": webhooks_per_job}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from bench.postgres import postgres_server
+    from bench.stack import workspace
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--fork-jobs", type=int, default=300, help="jobs for the forking workers")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="on a throwaway PostgreSQL server instead of SQLite")
+    args = parser.parse_args(argv)
+    with workspace() as space, contextlib.ExitStack() as stack:
+        server = stack.enter_context(postgres_server()) if args.postgresql else None
+        out = run_pipeline(space, args.calls, args.fork_jobs, postgres=server)
+    for r in out["results"]:
+        print(f"{r.name} ({r.jobs} jobs): {r.per_second:.0f} events/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,7 +17,10 @@ from pathlib import Path
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
-from app.devtools.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
+if __package__ in (None, ""):  # run as a script: make `app` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.devtools.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = REPO / "app" / "gunicorn_conf.py"
@@ -182,3 +185,31 @@ def memory_mib(pid: int) -> tuple[float, float]:
     except OSError:
         return (0.0, 0.0)
     return values.get("Rss", 0.0), values.get("Pss", 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the stack the benchmarks use (Redis, gunicorn, two log workers) until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="log workers")
+    args = parser.parse_args(argv)
+    with workspace() as space:
+        web = start_gunicorn(space, "web", "app.wsgi:application")
+        start_workers(space, args.workers)
+        print(f"hotline at {web.base}, Redis at {space.redis.url}, files in {space.root}; Ctrl-C stops")
+        wait_for_interrupt()
+    return 0
+
+
+def wait_for_interrupt() -> None:
+    """Sleep until Ctrl-C."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,31 +10,36 @@ in the database with the outcome and the dial attempts the simulator saw.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from redis import Redis
 from sqlalchemy import create_engine, func, select
 
-from app.config import load_config
-from app.devtools.simulator import Answer, Busy, CallResult, HttpTransport, NoAnswer, PhoneScript, Simulator
-from app.devtools.simulator.caller import CallerLeg
-from app.devtools.simulator.clock import Clock
-from app.devtools.simulator.context import CallContext
-from app.devtools.simulator.events import CALLER
-from app.devtools.simulator.outcomes import CallerScript
-from app.devtools.simulator.transport import Response
-from app.devtools.simulator.webhooks import Webhooks
-from app.escalation import build_chain
-from app.eventlog.queueing import event_queue
-from app.settings import EVENT_QUEUE
-from app.storage.models import Attempt, Call
-from bench.loadgen import percentile
-from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, jobs_outstanding
+if __package__ in (None, ""):  # run as a script: make `app` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.config import load_config  # noqa: E402
+from app.devtools.simulator import Answer, Busy, CallResult, HttpTransport, NoAnswer, PhoneScript, Simulator  # noqa: E402
+from app.devtools.simulator.caller import CallerLeg  # noqa: E402
+from app.devtools.simulator.clock import Clock  # noqa: E402
+from app.devtools.simulator.context import CallContext  # noqa: E402
+from app.devtools.simulator.events import CALLER  # noqa: E402
+from app.devtools.simulator.outcomes import CallerScript  # noqa: E402
+from app.devtools.simulator.transport import Response  # noqa: E402
+from app.devtools.simulator.webhooks import Webhooks  # noqa: E402
+from app.escalation import build_chain  # noqa: E402
+from app.eventlog.queueing import event_queue  # noqa: E402
+from app.settings import EVENT_QUEUE  # noqa: E402
+from app.storage.models import Attempt, Call  # noqa: E402
+from bench.loadgen import percentile  # noqa: E402
+from bench.stack import ACME, AUTH_TOKEN, DEMO_CONFIG, HOTLINE, jobs_outstanding  # noqa: E402
 
 TWILIO_TIMEOUT = 15.0  # Twilio gives up on a webhook after 15 s
 TWIML_PATHS = ("/voice", "/voice/dial-result", "/voice/screen", "/voice/screen-result",
@@ -250,3 +255,29 @@ def summary_figures(result: StormResult) -> dict[str, float]:
         "max_ms": (latencies[-1] if latencies else 0.0) * 1000,
         "errors": len(result.errors), "seconds": result.seconds,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from bench.logpipe import fresh_database
+    from bench.stack import start_gunicorn, start_workers, workspace
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--window", type=float, default=30.0, help="seconds the calls arrive over")
+    parser.add_argument("--speed", type=float, default=2.0, help="times Twilio's pace")
+    parser.add_argument("--processes", type=int, default=4)
+    args = parser.parse_args(argv)
+    with workspace() as space:
+        database = fresh_database(space, "storm")
+        web = start_gunicorn(space, "storm-web", "app.wsgi:application", DATABASE_URL=database)
+        start_workers(space, 2, DATABASE_URL=database)
+        result = run_storm(web.base, space.redis.url, database, args.calls, args.window,
+                           args.speed, args.processes)
+    print(summary_figures(result), f"errors: {len(result.errors)}")
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

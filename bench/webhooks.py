@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import secrets
 import statistics
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlencode
 
-from app.calls.state import CallState, state_key
-from app.config import load_config
-from app.escalation import build_chain
-from bench.loadgen import LoadResult, Signed, run_load, sign_all
-from bench.stack import (
+if __package__ in (None, ""):  # run as a script: make `app` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.calls.state import CallState, state_key  # noqa: E402
+from app.config import load_config  # noqa: E402
+from app.escalation import build_chain  # noqa: E402
+from bench.loadgen import LoadResult, Signed, run_load, sign_all  # noqa: E402
+from bench.stack import (  # noqa: E402
     ACME,
     AUTH_TOKEN,
     DEMO_CONFIG,
@@ -33,6 +39,7 @@ from bench.stack import (
 )
 
 ACCOUNT = "AC" + "b" * 32
+T = TypeVar("T")
 
 
 def call_params(call_sid: str, status: str = "ringing") -> dict[str, str]:
@@ -110,9 +117,20 @@ def median_result(results: list[LoadResult]) -> LoadResult:
 
 def start_pair(space: Workspace) -> tuple[Server, Server]:
     """The hotline and the floor, both under gunicorn with the production settings."""
-    app = start_gunicorn(space, "hotline-web", "app.wsgi:application")
+    app = start_hotline(space)
     floor = start_gunicorn(space, "floor-web", "bench.floor_app:application")
     return app, floor
+
+
+def start_hotline(space: Workspace, name: str = "hotline-web") -> Server:
+    """The hotline with metrics off (its default), whatever this environment sets."""
+    return start_gunicorn(space, name, "app.wsgi:application", METRICS_TOKEN="",
+                          PROMETHEUS_MULTIPROC_DIR="")
+
+
+def in_turn(turns: list[T], round_: int) -> list[T]:
+    """The servers of a pair in this round's order: who goes first alternates."""
+    return turns if round_ % 2 == 0 else turns[::-1]
 
 
 def compare(app: Server, floor: Server, concurrency: int, seconds: float, rounds: int,
@@ -127,7 +145,32 @@ def compare(app: Server, floor: Server, concurrency: int, seconds: float, rounds
     for round_ in range(rounds):
         for name, (for_app, for_floor) in signed.items():
             turns = [("floor", floor, for_floor), ("app", app, for_app)]
-            for side, server, requests in turns if round_ % 2 == 0 else turns[::-1]:
+            for side, server, requests in in_turn(turns, round_):
                 runs.setdefault((name, side), []).append(
                     run_load(server.base, requests, concurrency, seconds, tool))
     return [Comparison(name, runs[(name, "app")], runs[(name, "floor")]) for name in kinds]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from bench.loadgen import load_tool
+    from bench.stack import workspace
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args(argv)
+    with workspace() as space:
+        app, floor = start_pair(space)
+        for c in compare(app, floor, args.concurrency, args.seconds, args.rounds,
+                         load_tool(args.tool)):
+            print(f"{c.name}: {c.app.rps:.0f} req/s against {c.floor.rps:.0f} "
+                  f"({c.throughput_ratio:.2f}), p99 {c.app.p99_ms:.1f} / {c.floor.p99_ms:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

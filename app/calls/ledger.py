@@ -31,6 +31,8 @@ class AttemptSummary:
     talk_seconds: int | None
     started_at: datetime | None
     ended_at: datetime | None
+    pass_number: int = 1  # which run through the chain (a policy's ``passes``)
+    caller_id: str | None = None  # the number the engineer's phone showed
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class CallSummary:
     answered_by: str | None = None
     time_to_answer_seconds: float | None = None
     identified_by: str | None = None
+    waited_seconds: float | None = None
+    out_of_hours: bool = False
     attempts: list[AttemptSummary] = field(default_factory=list)
     voicemails: list[VoicemailSummary] = field(default_factory=list)
 
@@ -63,6 +67,9 @@ class _E(NamedTuple):
     key: str
     type: str
     data: dict[str, Any]
+
+
+LogEvent = _E
 
 
 def parse_at(value: str | datetime) -> datetime:
@@ -79,44 +86,77 @@ def summarise(events: Iterable[ev.Event]) -> CallSummary:
     sids = {e["call_sid"] for e in unique.values()}
     if len(sids) != 1:
         raise ValueError(f"summarise needs the events of exactly one call, got {sorted(sids)}")
-    log = sorted(
-        (_E(parse_at(e["at"]), e["key"], e["type"], e.get("data") or {}) for e in unique.values()),
-        key=lambda e: (e.at, e.key),
-    )
-    started = _last(log, ev.CALL_STARTED)
-    identified = _last(log, ev.CALL_IDENTIFIED)
-    ended = _last(log, ev.CALL_ENDED)
+    return summary_of_log(sids.pop(), sorted(log_event(e) for e in unique.values()))
+
+
+def log_event(event: ev.Event) -> LogEvent:
+    """An event as the ledger folds it (its time parsed); such events order by (at, key)."""
+    return _E(parse_at(event["at"]), event["key"], event["type"], event.get("data") or {})
+
+
+def summary_of_log(call_sid: str, log: list[LogEvent]) -> CallSummary:
+    """The summary of one call's events, unique by key and in (at, key) order."""
+    last = {e.type: e for e in log}  # the last event of each type
+    started = last.get(ev.CALL_STARTED)
+    identified = last.get(ev.CALL_IDENTIFIED)
+    ended = last.get(ev.CALL_ENDED)
     call_start = started.at if started else log[0].at
     attempts = [_attempt(step, evs, ended is not None) for step, evs in _by_step(log).items()
                 if ended is None or not _never_rang(evs)]
     connected = next((a for a in attempts if a[0].status == ev.CONNECTED), None)
     start_data = started.data if started else {}
     id_data = identified.data if identified else {}
+    outcome = _outcome(log, last, connected is not None, ended is not None)
     return CallSummary(
-        call_sid=sids.pop(),
+        call_sid=call_sid,
         caller=start_data.get("caller") or start_data.get("from"),
         hotline_number=start_data.get("to"),
         contract=id_data.get("contract"),
         contract_name=id_data.get("contract_name"),
         started_at=started.at if started else None,
         ended_at=ended.at if ended else None,
-        outcome=_outcome(log, connected is not None, ended is not None),
+        outcome=outcome,
         answered_by=connected[0].person if connected else None,
         time_to_answer_seconds=_seconds(call_start, connected[1]) if connected else None,
         identified_by=id_data.get("method"),
+        waited_seconds=_seconds(call_start, _wait_end(last, outcome, connected, attempts, ended)),
+        out_of_hours=ev.ROUTE_CLOSED in last,
         attempts=[a[0] for a in attempts],
         voicemails=_voicemails(log),
     )
 
 
-def _outcome(log: list[_E], connected: bool, ended: bool) -> str | None:
+def _outcome(log: list[_E], last: dict[str, _E], connected: bool, ended: bool) -> str | None:
     if connected:
         return ev.OUTCOME_CONNECTED
-    if _last(log, ev.VOICEMAIL_RECORDED):
+    if any(e.type == ev.CALLBACK_RESULT and e.data.get("outcome") == ev.CONNECTED for e in log):
+        return ev.OUTCOME_CALLED_BACK
+    if ev.CALLBACK_REQUESTED in last:
+        return ev.OUTCOME_CALLBACK
+    if ev.VOICEMAIL_RECORDED in last:
         return ev.OUTCOME_VOICEMAIL
-    if _last(log, ev.CALL_REJECTED):
+    if ev.CALL_REJECTED in last:
         return ev.OUTCOME_REJECTED
     return ev.OUTCOME_ABANDONED if ended else None
+
+
+def _wait_end(last: dict[str, _E], outcome: str | None,
+              connected: tuple[AttemptSummary, datetime] | None,
+              attempts: list[tuple[AttemptSummary, datetime]], ended: _E | None) -> datetime | None:
+    """When the caller stopped waiting for an engineer: the accept key, the voicemail, or
+    hanging up, whichever came first; None for a call nobody was meant to answer or still on."""
+    if connected:
+        return connected[1]
+    if outcome == ev.OUTCOME_REJECTED:
+        return None
+    offered = last.get(ev.VOICEMAIL_STARTED)
+    if offered is None:
+        return ended.at if ended else None
+    # After "closed, press 1", the voicemail was offered before the chain rang: the wait
+    # lasted until the last phone stopped ringing.
+    rang_until = [a.ended_at for a, _ in attempts if a.ended_at is not None]
+    voicemail_at = max([offered.at, *rang_until])
+    return min(ended.at, voicemail_at) if ended else voicemail_at
 
 
 _LEG_TYPES = (ev.DIAL_STARTED, ev.LEG_STATUS, ev.SCREEN_RESULT, ev.DIAL_RESULT)
@@ -182,6 +222,8 @@ def _attempt(step: int, log: list[_E], call_over: bool) -> tuple[AttemptSummary,
         talk_seconds=talk,
         started_at=ring_start or log[0].at,
         ended_at=ended_at,
+        pass_number=_int(_pick(log, "pass")) or 1,
+        caller_id=_pick(log, "caller_id"),
     )
     return summary, accepted_at or answered_at or ended_at or log[-1].at
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,24 +37,12 @@ from app.eventlog import spool as spool_file
 from app.jobs.events import persist_events
 from app.settings import EVENT_QUEUE
 from app.storage import SynchronousSink, get_engine, store_events, upgrade
-from app.storage.models import Call, EventRecord
-from tests.jobs.test_storage import snapshot
+from app.storage.models import Call
 from tests.support.constants import REPO
+from tests.support.event_handoff import call_events, stored_keys, wait_for, work_events
 from tests.support.plugins.databases import sqlite_job_database
 from tests.support.redis import RedisServer, start_redis_server
-
-
-def call_events(n_calls: int, per_call: int = 6, prefix: str = "CA") -> list[ev.Event]:
-    """Calls that start, ring a few legs and end: distinct keys, like the web tier's."""
-    events = []
-    for c in range(n_calls):
-        sid = f"{prefix}{c:0{34 - len(prefix)}d}"
-        events.append(ev.make_event(ev.CALL_STARTED, sid, "start", {"from": "+4930", "to": "+49"}))
-        for i in range(per_call - 2):
-            events.append(ev.make_event(ev.LEG_STATUS, sid, f"leg:{i}",
-                                        {"step": 0, "leg_sid": "CL", "status": "ringing"}))
-        events.append(ev.make_event(ev.CALL_ENDED, sid, "end", {"call_status": "completed"}))
-    return events
+from tests.support.sql import snapshot
 
 
 @pytest.fixture
@@ -68,31 +55,8 @@ def spool(tmp_path: Path) -> Path:
     return tmp_path / "spool" / "events.jsonl"
 
 
-def work(redis_url: str, spool_path: Path) -> bool:
-    """A burst of the real worker in this process, leaving the test's signal handlers as found."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        return run_worker(redis_url, [EVENT_QUEUE], burst=True, spool_path=spool_path,
-                          migrate=False, logging_level="WARNING")
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-
-
-def stored_keys(db_url: str) -> list[str]:
-    with Session(get_engine(db_url)) as session:
-        return list(session.scalars(select(EventRecord.key)))
-
-
 def queued_jobs(redis_url: str) -> int:
     return Queue(EVENT_QUEUE, connection=Redis.from_url(redis_url), serializer=JSONSerializer).count
-
-
-def wait_for(condition: object, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_emitted_events_reach_the_database(
@@ -105,7 +69,7 @@ def test_emitted_events_reach_the_database(
     assert sink.flush(5)
     jobs = queued_jobs(redis_server.url)
     assert 1 <= jobs < len(events) / 3  # batched: fewer jobs than emits
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in events)
     with Session(get_engine(db_url)) as session:
         assert session.scalar(select(func.count()).select_from(Call)) == 20
@@ -139,7 +103,7 @@ def test_redis_down_spools_then_replays_each_event_once(
         call_events(5, prefix="CA3")
     sink.emit(before)
     assert sink.flush(5)
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     redis_server.stop()
     took = []
     for event in during:
@@ -156,7 +120,7 @@ def test_redis_down_spools_then_replays_each_event_once(
     # A replay renames the spool before it queues it: done once the sink has seen Redis back.
     wait_for(lambda: not spool_file.pending(spool) and not sink.redis_down)
     assert sink.flush(10)
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     keys = stored_keys(db_url)
     assert sorted(keys) == sorted(e["key"] for e in before + during + after)
 
@@ -183,7 +147,7 @@ def test_a_hung_redis_mid_burst_loses_and_doubles_nothing(
     assert max(took) < 0.1  # while the sink's thread sat in 1 s timeouts
     wait_for(lambda: not spool_file.pending(spool) and not sink.redis_down)
     assert sink.flush(10)
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in events)
 
 
@@ -201,7 +165,7 @@ def test_replay_takes_over_what_a_dead_process_left(
     assert replay_spool(spool, redis_server.url) == len(first) + len(second)
     assert not spool_file.pending(spool)
     assert replay_spool(spool, redis_server.url) == 0
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in first + second)
 
 
@@ -214,7 +178,7 @@ def test_a_new_sink_replays_what_an_earlier_process_spooled(
     sink.emit(now)
     wait_for(lambda: not spool_file.pending(spool))
     assert sink.flush(5)
-    assert work(redis_server.url, spool.with_name("elsewhere.jsonl"))
+    assert work_events(redis_server.url, spool.with_name("elsewhere.jsonl"))
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in earlier + now)
 
 
@@ -233,7 +197,7 @@ def test_the_worker_replays_the_spool_it_finds(
 ) -> None:
     events = call_events(2)
     spool_file.append(spool, events)
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in events)
 
 
@@ -247,7 +211,7 @@ def test_a_database_that_is_down_gets_retries(
     events = call_events(1)
     sink.emit(events)
     assert sink.flush(5)
-    work(redis_server.url, spool)
+    work_events(redis_server.url, spool)
     queue = Queue(EVENT_QUEUE, connection=Redis.from_url(redis_server.url),
                   serializer=JSONSerializer)
     job = queue.fetch_job(batch_job_id(events))
@@ -255,7 +219,7 @@ def test_a_database_that_is_down_gets_retries(
     assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == 9
     monkeypatch.setenv("DATABASE_URL", db_url)  # the database is back
     time.sleep(2.2)  # the first retry interval
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in events)
 
 
@@ -274,7 +238,7 @@ def test_a_forked_child_ships_through_its_own_thread(
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert sink.flush(5)
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in parent_events + child_events)
 
 
@@ -292,7 +256,7 @@ def test_emit_from_many_threads(redis_server: RedisServer, db_url: str, spool: P
     for thread in threads:
         thread.join()
     assert sink.flush(5)
-    assert work(redis_server.url, spool)
+    assert work_events(redis_server.url, spool)
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in events)
 
 
@@ -348,6 +312,6 @@ def test_a_batch_queued_before_the_upgrade_is_stored_by_the_new_worker(
     queue = Queue(EVENT_QUEUE, connection=Redis.from_url(redis_server.url),
                   serializer=JSONSerializer)
     queue.enqueue("app.storage.jobs.persist_events", events, job_id=batch_job_id(events))
-    assert work(redis_server.url, spool) is True
+    assert work_events(redis_server.url, spool) is True
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in events)
     assert len(queue.failed_job_registry) == 0

@@ -12,12 +12,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 import app.storage
 from app.calls import events as ev
 from app.cli.calls import calls_command
 from app.jobs.events import persist_events
+from app.schedule.readable import SECONDS, local_time
 from app.storage import (
     call_with_attempts,
     default_database_url,
@@ -30,58 +32,25 @@ from app.storage import (
     upgrade,
 )
 from app.storage.db import WRITE_LOCK
-from app.storage.models import Attempt, Base, Call, EventRecord, Voicemail
-from app.storage.store import load_summary, lock_call, write_summary
-from tests.unit.test_ledger import (
+from app.storage.models import Attempt, Base
+from app.storage.store import REBUILD_CHUNK, load_summary, lock_call, write_summary
+from tests.support.constants import TEST_CONFIG
+from tests.support.ledger_events import (
     BUSY_FAILED_CANCELED,
     DECLINED_THEN_CONNECTED,
     SID,
+    SIDS,
     T0,
+    THREE_CALLS,
     VOICEMAIL_BOX_THEN_NOBODY,
+    for_call,
 )
-
-
-def for_call(events: list[ev.Event], call_sid: str) -> list[ev.Event]:
-    """The same scenario under another CallSid."""
-    return [
-        {**e, "call_sid": call_sid, "key": e["key"].replace(SID, call_sid)} for e in events
-    ]
-
-
-SIDS = ["CA" + c * 32 for c in "123"]
-THREE_CALLS = [
-    *for_call(DECLINED_THEN_CONNECTED, SIDS[0]),
-    *for_call(VOICEMAIL_BOX_THEN_NOBODY, SIDS[1]),
-    *for_call(BUSY_FAILED_CANCELED, SIDS[2]),
-]
+from tests.support.sql import snapshot, wipe
 
 
 @pytest.fixture
 def engine(db_url: str) -> Engine:
     return get_engine(db_url)
-
-
-def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the log, without surrogate ids, in a stable order."""
-    tables: dict[str, tuple[Any, list[Any]]] = {
-        "events": (EventRecord, [EventRecord.key]),
-        "calls": (Call, [Call.call_sid]),
-        "attempts": (Attempt, [Attempt.call_sid, Attempt.step]),
-        "voicemails": (Voicemail, [Voicemail.call_sid, Voicemail.recording_sid]),
-    }
-    result = {}
-    with Session(engine) as session:
-        for name, (model, order) in tables.items():
-            columns = [c for c in model.__table__.columns if c.name != "id"]
-            result[name] = [tuple(r) for r in session.execute(select(*columns).order_by(*order))]
-    return result
-
-
-def wipe(engine: Engine, tables: tuple[str, ...] = ("voicemails", "attempts", "calls", "events")
-         ) -> None:
-    with engine.begin() as conn:
-        for table in tables:
-            conn.execute(text(f"DELETE FROM {table}"))
 
 
 def test_upgrade_builds_the_models_schema_from_empty(empty_db: str) -> None:
@@ -223,10 +192,13 @@ def test_calls_command_prints_calls_and_attempts(db_url: str) -> None:
     engine = get_engine(db_url)
     store_events(engine, THREE_CALLS)
     runner = CliRunner()
-    table = runner.invoke(calls_command, ["--database-url", db_url, "--limit", "2"])
+    table = runner.invoke(calls_command, ["--database-url", db_url, "--limit", "2",
+                                          "--config", str(TEST_CONFIG)])
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
-    assert lines[0].split()[:3] == ["STARTED", "(UTC)", "CALL"]
+    assert lines[0].split()[:2] == ["STARTED", "CALL"]
+    started = local_time(T0, "Europe/Berlin", SECONDS)  # the hotline's zone, named
+    assert started.endswith((" CET", " CEST")) and started in table.output
     assert sum(SIDS[0] in line or SIDS[1] in line for line in lines) == 2
     assert any("step 1  p1  +491701  connected  ring 4.5s  talk 30s  pressed 1" in line
                for line in lines)
@@ -288,3 +260,33 @@ def test_a_step_that_vanishes_from_the_summary_loses_its_row(engine: Engine) -> 
     store_events(engine, [ended])  # the caller left before that <Dial> ever ran
     with Session(engine) as session:
         assert session.scalars(select(Attempt).where(Attempt.call_sid == sid)).all() == []
+
+
+def test_a_batch_costs_a_few_statements_however_many_calls_it_touches(engine: Engine) -> None:
+    """A batch's calls are rebuilt together: the statements do not grow with the calls, and a
+    batch larger than one chunk ends with the same rows as one call at a time."""
+    scenarios = (DECLINED_THEN_CONNECTED, VOICEMAIL_BOX_THEN_NOBODY, BUSY_FAILED_CANCELED)
+    many = [e for n in range(REBUILD_CHUNK + 5)
+            for e in for_call(scenarios[n % 3], f"CA{n:032x}")]
+    sids = sorted({e["call_sid"] for e in many})
+    for call_sid in sids:
+        store_events(engine, [e for e in many if e["call_sid"] == call_sid])
+    one_at_a_time = snapshot(engine)
+    wipe(engine)
+    store_events(engine, many)
+    assert snapshot(engine) == one_at_a_time
+
+    wipe(engine, ("voicemails", "attempts", "calls"))
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert rebuild_calls(engine, sids) == len(sids)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert snapshot(engine) == one_at_a_time
+    work = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA"))]
+    assert len(work) <= 2 * 7, work  # two chunks of at most seven statements (PostgreSQL)

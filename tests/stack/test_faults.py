@@ -40,7 +40,6 @@ from app.storage import dispose_engines, get_engine, normalize_url, store_events
 from app.storage.models import Call, EventRecord
 from app.storage.overrides import OverrideCache
 from app.web import create_app
-from tests.jobs.test_storage import snapshot
 from tests.support.backlog import freeze_inside_a_job, log_backlog, log_idle, reclaim_abandoned_jobs
 from tests.support.calls import CallDriver, CallPlan, Timing, latency_ms
 from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, DATA, HOTLINE, NOW
@@ -48,7 +47,7 @@ from tests.support.postgres import PostgresProcess, postgres_url
 from tests.support.processes import Service, Stack
 from tests.support.redis import RedisProcess, running
 from tests.support.soak import ACME_NUMBERS, PEOPLE, PIN_CALLER, random_plan, write_soak_config
-from tests.support.sql import stored_calls, wait_for_log
+from tests.support.sql import log_problems, snapshot, stored_calls, wait_for_log
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.stack
@@ -165,9 +164,15 @@ def test_a_redis_crash_mid_burst_loses_and_doubles_no_event(
             stack.start_worker()
         # A job the crash caught inside the worker waits up to two minutes for RQ to take it back.
         reclaimed = reclaim_abandoned_jobs(redis.url, older_than=time.monotonic() - marks["up"])
-        drained = wait_for_log(get_engine(sqlite_url), placed, 90, log_idle(redis.url, stack.spool_dir))
+        idle = log_idle(redis.url, stack.spool_dir)
+        drained = wait_for_log(get_engine(sqlite_url), placed, 90, idle)
+        # The log is complete before the spool is empty: the web tier stored the outage's events
+        # in the database itself and kept only those a worker must still act on (notifications)
+        # for Redis; its thread replays them at its next probe.
+        wait_until(idle, 60, "the spool replayed and the queue drained", every=0.25)
         backlog = log_backlog(redis.url, stack.spool_dir)
         assert (backlog["queued"], backlog["failed"], backlog["spooled files"]) == (0, 0, 0)
+        assert not log_problems(get_engine(sqlite_url), placed)  # the replay doubled nothing
         figures("redis crash", calls=len(placed), outage_s=round(marks["up"] - marks["down"], 1),
                 requests_during=len(during), p50_before_ms=round(p50_before, 1),
                 p99_before_ms=round(p99_before, 1), p50_during_ms=round(p50_during, 1),
@@ -442,10 +447,18 @@ def test_duplicate_and_late_callbacks_leave_one_record_each_in_the_right_state(
     engine = get_engine(url)
     with Session(engine) as session:
         outcomes = dict(session.execute(select(Call.call_sid, Call.outcome)).all())
-    assert [outcomes[c.result.call_sid] for c in placed[:len(DUPLICATE_SCENARIOS)]] == [
-        ev.OUTCOME_CONNECTED, ev.OUTCOME_CONNECTED, ev.OUTCOME_VOICEMAIL, ev.OUTCOME_CONNECTED,
-        ev.OUTCOME_ABANDONED, ev.OUTCOME_CONNECTED, ev.OUTCOME_CONNECTED, ev.OUTCOME_REJECTED,
-    ]
+        # Four calls at a time: on a slow machine one may find an engineer still on another
+        # call, who is skipped. Such a call ends as the simulator saw it (wait_for_log checked
+        # that), not necessarily as its plan would alone.
+        skipped = set(session.scalars(select(EventRecord.call_sid)
+                                      .where(EventRecord.type == ev.STEP_SKIPPED)))
+    planned = [ev.OUTCOME_CONNECTED, ev.OUTCOME_CONNECTED, ev.OUTCOME_VOICEMAIL,
+               ev.OUTCOME_CONNECTED, ev.OUTCOME_ABANDONED, ev.OUTCOME_CONNECTED,
+               ev.OUTCOME_CONNECTED, ev.OUTCOME_REJECTED]
+    first = placed[:len(DUPLICATE_SCENARIOS)]
+    assert [outcomes[c.result.call_sid] for c in first if c.result.call_sid not in skipped] == [
+        want for c, want in zip(first, planned, strict=True) if c.result.call_sid not in skipped]
+    assert len(skipped & {c.result.call_sid for c in first}) <= 2
     assert len(outcomes) == len(placed)
     # The callers who hung up: while the first engineer's phone rang, and while talking to them.
     rang, talked = (stored_calls(engine, [placed[i].result.call_sid])[placed[i].result.call_sid]

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.storage.models import Attempt, Call, EventRecord, Voicemail
 from app.storage.queries import call_with_attempts
-from app.storage.users import user_for_token
+from app.storage.users import ENGINEER, user_for_token
 from app.web.admin.calls import current_filter
 from app.web.admin.filters import page_of_calls
 from app.web.admin.recordings import recording_response
@@ -31,6 +31,10 @@ def authenticate() -> Response | None:
                                    "'Authorization: Bearer <token>'")
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
+        return response
+    if user.role == ENGINEER:  # the API shows every call: an engineer sees only their own
+        response = jsonify(error="forbidden", message="an engineer's account has no API access")
+        response.status_code = 403
         return response
     g.api_user = user
     return None
@@ -70,6 +74,7 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
         "leg_sid": attempt.leg_sid, "status": attempt.status, "accept_key": attempt.accept_key,
         "ring_seconds": attempt.ring_seconds, "talk_seconds": attempt.talk_seconds,
         "started_at": _when(attempt.started_at), "ended_at": _when(attempt.ended_at),
+        "pass": attempt.pass_number, "caller_id": attempt.caller_id,
     }
 
 
@@ -89,12 +94,12 @@ def calls() -> Response:
         return _bad_request(errors)
     page = page_of_calls(db(), f)
     following = (url_for("api.calls", **f.args(page=page.page + 1, per_page=page.per_page),
-                         _external=True) if page.page < page.pages else None)
+                         _external=True) if page.page < page.pages or page.more else None)
     return jsonify(
         calls=[{**call_json(c), "attempts": [attempt_json(a) for a in c.attempts]}
                for c in page.calls],
         page=page.page, per_page=page.per_page, total=page.total, pages=page.pages,
-        next=following,
+        more=page.more, next=following,
     )
 
 

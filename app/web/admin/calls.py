@@ -1,20 +1,16 @@
-"""Call pages: the filtered list, its CSV export, one call's story, and the follow-up queue."""
+"""Call pages: the filtered list, one call's story, and the follow-up queue (the CSV: export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterator
+import threading
+import time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import Engine, func, select
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.config import HotlineConfig
 from app.storage.accounts import FollowUp
 from app.storage.models import Call, EventRecord
 from app.storage.queries import call_with_attempts
@@ -23,19 +19,16 @@ from app.web.admin.filters import (
     MISSED_OUTCOMES,
     OUTCOMES,
     CallFilter,
-    calls_query,
     page_of_calls,
     parse_filter,
 )
 from app.web.admin.timeline import PHASE_NAMES, build_timeline, in_flow_order, tick_label
-from app.web.admin.web import bp, db, engine, local, now, person_name, runtime, zone
+from app.web.admin.web import bp, db, engine, now, person_name, runtime, zone
 
-CSV_COLUMNS = ("started_local", "started_utc", "call_sid", "caller", "hotline_number", "line",
-               "contract", "outcome", "answered_by", "time_to_answer_seconds", "attempts",
-               "people_rung", "ended_utc", "identified_by")
 FOLLOW_UP_LIMIT = 200
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?\d[\d ]*$")
+WAITING_SECONDS = 30.0  # how long a worker shows the same follow-up count (another's change)
+_waiting: dict[str, tuple[float, int]] = {}  # database URL -> (when counted, count)
+_waiting_lock = threading.Lock()
 
 
 def current_filter(max_per_page: int = 200) -> tuple[CallFilter, list[str]]:
@@ -64,55 +57,6 @@ def calls() -> str:
     page = page_of_calls(db(), f)
     return render_template("admin/calls.html", f=f, errors=errors, page=page,
                            choices=filter_choices(), line_name=line_name)
-
-
-@bp.get("/calls.csv")
-def calls_csv() -> Response:
-    f, _errors = current_filter()
-    rows = _csv_rows(engine(), f, runtime().config, zone())
-    stamp = local(now(), "%Y%m%d-%H%M")
-    return Response(rows, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="hotline-calls-{stamp}.csv"'})
-
-
-def _csv_rows(db_engine: Engine, f: CallFilter, config: HotlineConfig,
-              tz: ZoneInfo) -> Iterator[str]:
-    """The CSV, a row at a time, read in batches: an export of a year stays small in memory.
-
-    It runs after the view returned, outside the request: it gets all it needs as arguments.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    stmt = calls_query(f).options(selectinload(Call.attempts)).execution_options(yield_per=500)
-    with Session(db_engine) as session:
-        for call in session.scalars(stmt):
-            writer.writerow([_cell(v) for v in _csv_values(call, config, tz)])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _csv_values(call: Call, config: HotlineConfig, tz: ZoneInfo) -> list[Any]:
-    names = {p.id: p.name for p in config.people.values()}
-    people = [names.get(a.person or "", a.person or "?") for a in call.attempts]
-    started = call.started_at
-    return [
-        started.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if started else "",
-        started.isoformat() if started else "", call.call_sid, call.caller,
-        call.hotline_number, config.line_for(call.hotline_number).name if call.hotline_number
-        else "", call.contract_name or call.contract,
-        call.outcome or "in-progress", names.get(call.answered_by or "", call.answered_by),
-        call.time_to_answer_seconds, len(call.attempts), " > ".join(people),
-        call.ended_at.isoformat() if call.ended_at else "", call.identified_by,
-    ]
-
-
-def _cell(value: Any) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; phone numbers stay as they are."""
-    text = "" if value is None else str(value)
-    return "'" + text if _FORMULA.match(text) and not _NUMBER.match(text) else text
 
 
 @bp.get("/calls/<call_sid>")
@@ -147,23 +91,45 @@ def follow_up(call_sid: str) -> BaseResponse:
         db().delete(row)
         flash("Back in the follow-up queue.")
     db().commit()
+    _forget_waiting_count()
     if request.form.get("back") == "follow-ups":
         return redirect(url_for("admin.follow_ups"), 303)
     return redirect(url_for("admin.call_page", call_sid=call_sid), 303)
 
 
 def waiting_query() -> Any:
-    handled = select(FollowUp.call_sid)
-    return select(Call).where(Call.outcome.in_(MISSED_OUTCOMES), Call.call_sid.not_in(handled))
+    """Missed calls nobody marked handled: the (outcome, started_at) index, a probe each."""
+    handled = exists().where(FollowUp.call_sid == Call.call_sid)
+    return select(Call).where(Call.outcome.in_(MISSED_OUTCOMES), ~handled)
 
 
 def waiting_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(waiting_query().subquery())) or 0)
 
 
+def shown_waiting_count() -> int:
+    """The count the navigation and the overview show: counted at most every
+    ``WAITING_SECONDS`` per worker, since counting reads every missed call of the log (decision
+    0021); a follow-up handled in this worker shows at once."""
+    key = str(engine().url)
+    with _waiting_lock:
+        counted = _waiting.get(key)
+    if counted is not None and time.monotonic() - counted[0] < WAITING_SECONDS:
+        return counted[1]
+    count = waiting_count(db())
+    with _waiting_lock:
+        _waiting[key] = (time.monotonic(), count)
+    return count
+
+
+def _forget_waiting_count() -> None:
+    with _waiting_lock:
+        _waiting.pop(str(engine().url), None)
+
+
 @bp.context_processor
 def _inject_counts() -> dict[str, Any]:
-    return {"waiting_count": lambda: waiting_count(db())}
+    return {"waiting_count": shown_waiting_count}
 
 
 @bp.get("/follow-ups")

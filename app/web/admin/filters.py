@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.calls import events as ev
@@ -19,9 +19,11 @@ from app.storage.models import Attempt, Call
 MISSED = "missed"
 IN_PROGRESS = "in-progress"
 OUTCOMES = (ev.OUTCOME_CONNECTED, MISSED, ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED,
-            ev.OUTCOME_REJECTED, IN_PROGRESS)
-MISSED_OUTCOMES = (ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED)
+            ev.OUTCOME_CALLBACK, ev.OUTCOME_CALLED_BACK, ev.OUTCOME_REJECTED, IN_PROGRESS)
+# Calls waiting for someone to call back (the follow-up queue; "missed" in the list's filter).
+MISSED_OUTCOMES = (ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED, ev.OUTCOME_CALLBACK)
 PER_PAGE, MAX_PER_PAGE = 50, 200
+PAGES_AHEAD = 20  # counted past the page shown; beyond, "more than"
 _FIELDS = ("from", "to", "contract", "outcome", "engineer", "number", "caller")
 
 
@@ -93,13 +95,14 @@ def _bound(text: str | None, tz: ZoneInfo, end: bool, name: str,
 
 
 def _caller_digits(text: str | None, region: str) -> str | None:
-    """A caller search as digits: a number written with its prefix (+49..., 030...) in any
-    format finds its E.164 form; bare digits match anywhere in the number."""
+    """A caller search: a number written with its prefix (+49..., 030...) in any format is
+    its E.164 form (found through an index); other text, as digits, matches anywhere."""
     if not text:
         return None
     e164 = normalise_number(text, region) if text.lstrip()[:1] in ("+", "0") else None
-    digits = re.sub(r"\D", "", e164 or text)
-    return digits or text
+    if e164:
+        return e164
+    return re.sub(r"\D", "", text) or text
 
 
 def _int(text: str | None, default: int, low: int, high: int) -> int:
@@ -109,37 +112,52 @@ def _int(text: str | None, default: int, low: int, high: int) -> int:
         return default
 
 
+# Newest first. Plain DESC, no NULLS LAST: both databases then read it backwards off the
+# started_at indexes (a call without a start yet sorts last on SQLite, first on PostgreSQL).
+NEWEST_FIRST = (Call.started_at.desc(), Call.call_sid.desc())
+
+
+def call_conditions(f: CallFilter) -> list[ColumnElement[bool]]:
+    """The WHERE terms of ``f``, each one an index can serve (decision 0021)."""
+    terms: list[ColumnElement[bool]] = []
+    if f.start is not None:
+        terms.append(Call.started_at >= f.start)
+    if f.end is not None:
+        terms.append(Call.started_at < f.end)
+    if f.contract:
+        terms.append(Call.contract == f.contract)
+    if f.outcome == MISSED:
+        terms.append(Call.outcome.in_(MISSED_OUTCOMES))
+    elif f.outcome == IN_PROGRESS:
+        terms.append(Call.outcome.is_(None))
+    elif f.outcome:
+        terms.append(Call.outcome == f.outcome)
+    if f.engineer:
+        terms.append(exists().where(Attempt.person == f.engineer,
+                                    Attempt.call_sid == Call.call_sid))
+    if f.number:
+        terms.append(Call.hotline_number == f.number)
+    if f.caller and f.caller.startswith("+"):
+        terms.append(Call.caller == f.caller)
+    elif f.caller:
+        terms.append(Call.caller.contains(f.caller, autoescape=True))
+    return terms
+
+
 def calls_query(f: CallFilter) -> Select[Call]:
     """The calls matching ``f``, newest first."""
-    stmt = select(Call)
-    if f.start is not None:
-        stmt = stmt.where(Call.started_at >= f.start)
-    if f.end is not None:
-        stmt = stmt.where(Call.started_at < f.end)
-    if f.contract:
-        stmt = stmt.where(Call.contract == f.contract)
-    if f.outcome == MISSED:
-        stmt = stmt.where(Call.outcome.in_(MISSED_OUTCOMES))
-    elif f.outcome == IN_PROGRESS:
-        stmt = stmt.where(Call.outcome.is_(None))
-    elif f.outcome:
-        stmt = stmt.where(Call.outcome == f.outcome)
-    if f.engineer:
-        rung = select(Attempt.call_sid).where(Attempt.person == f.engineer)
-        stmt = stmt.where(Call.call_sid.in_(rung))
-    if f.number:
-        stmt = stmt.where(Call.hotline_number == f.number)
-    if f.caller:
-        stmt = stmt.where(Call.caller.contains(f.caller, autoescape=True))
-    return stmt.order_by(Call.started_at.desc().nulls_last(), Call.call_sid)
+    return select(Call).where(*call_conditions(f)).order_by(*NEWEST_FIRST)
 
 
 @dataclass(frozen=True)
 class Page:
+    """One page of calls; ``total`` is exact unless ``more`` (then there are more than that)."""
+
     calls: list[Call]
     total: int
     page: int
     per_page: int
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -147,8 +165,14 @@ class Page:
 
 
 def page_of_calls(session: Session, f: CallFilter) -> Page:
+    """The page ``f`` asks for, counted up to ``PAGES_AHEAD`` pages past it: a page costs what
+    it shows and the pages up to it, never the whole log."""
     stmt = calls_query(f)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    offset = (f.page - 1) * f.per_page
+    cap = offset + PAGES_AHEAD * f.per_page
+    counted = (select(literal(1)).select_from(Call).where(*call_conditions(f))
+               .limit(cap + 1).subquery())
+    total = int(session.scalar(select(func.count()).select_from(counted)) or 0)
     rows = session.scalars(stmt.options(selectinload(Call.attempts))
-                           .limit(f.per_page).offset((f.page - 1) * f.per_page))
-    return Page(list(rows), int(total), f.page, f.per_page)
+                           .limit(f.per_page).offset(offset))
+    return Page(list(rows), min(total, cap), f.page, f.per_page, more=total > cap)

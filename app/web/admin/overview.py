@@ -6,16 +6,15 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import render_template, request
-from sqlalchemy import select
 
 from app.calls import events as ev
 from app.calls.params import is_number
-from app.storage.models import Attempt, Call
+from app.storage.daily import answer_quantiles, attempts_per_person, outcome_counts
 from app.web.admin.calendar import day_start
-from app.web.admin.calls import waiting_count
+from app.web.admin.calls import shown_waiting_count
 from app.web.admin.charts import Chart, column_chart, engineer_chart
 from app.web.admin.oncall import chains_now, overrides_now
-from app.web.admin.stats import CallPoint, Figures, days_between, figures, per_day, per_engineer
+from app.web.admin.stats import Figures, counted_figures, days_between, per_engineer_counted
 from app.web.admin.web import bp, db, now, person_name, seconds, zone
 
 PERIODS = (7, 14, 30, 90)
@@ -33,31 +32,40 @@ def overview() -> str:
     tz = zone()
     today = now().astimezone(tz).date()
     days = days_between(today - timedelta(days=period - 1), today)
-    start, end = day_start(days[0], tz), day_start(today + timedelta(days=1), tz)
-    in_period = (Call.started_at >= start) & (Call.started_at < end)
-    rows = db().execute(select(Call.started_at, Call.outcome, Call.time_to_answer_seconds)
-                        .where(in_period))
-    points = [CallPoint(at.astimezone(tz).date(), outcome, tta)
-              for at, outcome, tta in rows if at is not None]
-    attempts = db().execute(select(Attempt.person, Attempt.status)
-                            .join(Call, Call.call_sid == Attempt.call_sid).where(in_period))
-    total = figures("period", points)
+    bounds = [day_start(d, tz) for d in days] + [day_start(today + timedelta(days=1), tz)]
+    counts = outcome_counts(db(), bounds)
+    per_day_q, period_q = answer_quantiles(db(), bounds)
+    daily = [counted_figures(d.isoformat(), _of_day(counts, i), per_day_q.get(i, {}))
+             for i, d in enumerate(days)]
+    total = counted_figures("period", _of_day(counts, None), period_q)
+    attempts = attempts_per_person(db(), bounds[0], bounds[-1])
     return render_template(
         "admin/overview.html", period=period, periods=PERIODS, total=total,
-        charts=charts(days, per_day(points, days), [(p, s) for p, s in attempts], points),
-        waiting=waiting_count(db()), chains=chains_now(), overrides=overrides_now(),
+        charts=charts(days, daily, counts, attempts),
+        waiting=shown_waiting_count(), chains=chains_now(), overrides=overrides_now(),
         first=days[0], last=today, percent=_percent,
     )
 
 
-def charts(days: list[date], daily: list[Figures], attempts: list[tuple[str | None, str]],
-           points: list[CallPoint]) -> list[Chart]:
+def _of_day(counts: dict[tuple[int, str | None], int], day: int | None) -> dict[str | None, int]:
+    """Calls per outcome of one day index (None: every day)."""
+    out: dict[str | None, int] = {}
+    for (d, outcome), n in counts.items():
+        if day is None or d == day:
+            out[outcome] = out.get(outcome, 0) + n
+    return out
+
+
+def charts(days: list[date], daily: list[Figures], counts: dict[tuple[int, str | None], int],
+           attempts: list[tuple[str | None, str, int]]) -> list[Chart]:
     def series(value: Callable[[Figures], float | None]) -> list[float | None]:
         return [value(d) for d in daily]
 
-    voicemail = per_day([p for p in points if p.outcome == ev.OUTCOME_VOICEMAIL], days)
-    abandoned = per_day([p for p in points if p.outcome == ev.OUTCOME_ABANDONED], days)
-    engineers = [(person_name(f.person), f.answered, f.missed) for f in per_engineer(attempts)]
+    def missed(outcome: str) -> list[float | None]:
+        return [counts.get((i, outcome), 0) for i in range(len(days))]
+
+    engineers = [(person_name(f.person), f.answered, f.missed)
+                 for f in per_engineer_counted(attempts)]
     return [
         column_chart("Calls per day", days, [
             ("answered", "answered", series(lambda d: d.answered)),
@@ -72,8 +80,8 @@ def charts(days: list[date], daily: list[Figures], attempts: list[tuple[str | No
                      stacked=False, fmt=seconds, marker=("p90", "90th percentile",
                                                          series(lambda d: d.p90))),
         column_chart("Missed calls", days, [
-            ("voicemail", "left a voicemail", [f.total for f in voicemail]),
-            ("abandoned", "hung up", [f.total for f in abandoned]),
+            ("voicemail", "left a voicemail", missed(ev.OUTCOME_VOICEMAIL)),
+            ("abandoned", "hung up", missed(ev.OUTCOME_ABANDONED)),
         ], counts=True),
         engineer_chart("Answered and missed per engineer", engineers),
     ]

@@ -7,15 +7,17 @@ count in the totals but not in the answer rate: nobody was meant to answer them.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.calls import events as ev
+from app.sla.report import quantile
 
-MISSED_OUTCOMES = frozenset({ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED})
+# Nobody answered while the caller waited (a callback came later, if at all).
+MISSED_OUTCOMES = frozenset({ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED, ev.OUTCOME_CALLBACK,
+                             ev.OUTCOME_CALLED_BACK})
 # Attempts an engineer could have taken: not the ones the caller ended while they rang.
 MISSED_ATTEMPTS = frozenset({ev.NO_ANSWER, ev.BUSY, ev.FAILED, ev.DECLINED, ev.NOT_ACCEPTED})
 
@@ -53,16 +55,6 @@ class EngineerFigures:
     missed: int
 
 
-def quantile(values: Sequence[float], q: float) -> float | None:
-    """The ``q`` quantile by linear interpolation between closest ranks (None if no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = q * (len(ordered) - 1)
-    low, high = math.floor(pos), math.ceil(pos)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
 def figures(label: str, points: Iterable[CallPoint]) -> Figures:
     items = list(points)
     answered = [p for p in items if p.outcome == ev.OUTCOME_CONNECTED]
@@ -85,17 +77,31 @@ def per_day(points: Iterable[CallPoint], days: Sequence[date]) -> list[Figures]:
     return [figures(d.isoformat(), by_day[d]) for d in days]
 
 
+def counted_figures(label: str, counts: Mapping[str | None, int],
+                    quantiles: Mapping[int, float]) -> Figures:
+    """Figures from calls counted per outcome and time-to-answer quantiles (tenths -> seconds),
+    as the database aggregates them (app/storage/daily.py)."""
+    return Figures(label, sum(counts.values()), counts.get(ev.OUTCOME_CONNECTED, 0),
+                   sum(n for outcome, n in counts.items() if outcome in MISSED_OUTCOMES),
+                   quantiles.get(5), quantiles.get(9))
+
+
 def per_engineer(attempts: Iterable[tuple[str | None, str]]) -> list[EngineerFigures]:
     """Attempts answered and missed per person, busiest first."""
+    return per_engineer_counted((person, status, 1) for person, status in attempts)
+
+
+def per_engineer_counted(rows: Iterable[tuple[str | None, str, int]]) -> list[EngineerFigures]:
+    """As ``per_engineer``, from (person, status, how many) rows."""
     answered: Counter[str] = Counter()
     missed: Counter[str] = Counter()
-    for person, status in attempts:
+    for person, status, n in rows:
         if not person:
             continue
         if status == ev.CONNECTED:
-            answered[person] += 1
+            answered[person] += n
         elif status in MISSED_ATTEMPTS:
-            missed[person] += 1
+            missed[person] += n
     people = set(answered) | set(missed)
     return sorted((EngineerFigures(p, answered[p], missed[p]) for p in people),
                   key=lambda f: (-(f.answered + f.missed), f.person))

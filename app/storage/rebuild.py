@@ -1,0 +1,197 @@
+"""Rebuilding calls' rows from their events, a set of calls at a time: a few statements per set."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, String, Table, any_, bindparam, delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.calls.fold import FoldedCall, fold
+from app.calls.ledger import CallSummary
+from app.storage import fold_cache
+from app.storage.models import Attempt, Call, EventRecord, Voicemail
+
+EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
+CALLS: Table = Call.__table__  # type: ignore[assignment]
+ATTEMPTS: Table = Attempt.__table__  # type: ignore[assignment]
+VOICEMAILS: Table = Voicemail.__table__  # type: ignore[assignment]
+_INSERTS: dict[str, Callable[[Table], Any]] = {
+    "sqlite": sqlite.insert, "postgresql": postgresql.insert,
+}
+
+
+def rebuild_locked(conn: Connection, call_sids: Sequence[str],
+                   inserted: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+                   ) -> list[FoldedCall]:
+    """Lock the calls, fold each one's stored events, write the rows: in ``conn``'s transaction.
+
+    ``inserted``: the events the job inserted (RETURNING), by call; a call this process folded
+    before then folds only those. None: every call folded from all its stored events.
+    """
+    if not call_sids:
+        return []
+    lock_calls(conn, call_sids)
+    written: dict[str, CallSummary] = {}
+    folded = []
+    if inserted is not None:
+        for before, after in _fold_new(conn, str(conn.engine.url), call_sids, inserted):
+            if before is not None:
+                written[before.call_sid] = before.summary
+            folded.append(after)
+    done = {f.call_sid for f in folded}
+    folded += load_folded(conn, [sid for sid in call_sids if sid not in done])
+    write_summaries(conn, [f.summary for f in folded], written)
+    return folded
+
+
+def _fold_new(conn: Connection, database: str, call_sids: Sequence[str],
+              inserted: Mapping[str, Sequence[dict[str, Any]]],
+              ) -> list[tuple[FoldedCall | None, FoldedCall]]:
+    """(before, after) for each call whose folded state this process holds for exactly its
+    stored events besides the inserted ones (as committed, so its rows are as written then),
+    or whose stored events are all inserted now (before: None)."""
+    stored: dict[str, set[str]] = defaultdict(set)
+    for key, call_sid in conn.execute(_statements(conn)["keys"], {"sids": sorted(set(call_sids))}):
+        stored[call_sid].add(key)
+    out = []
+    for call_sid in call_sids:
+        new = inserted.get(call_sid, ())
+        others = stored[call_sid] - {r["key"] for r in new}
+        before = fold_cache.cached(database, call_sid) if others else None
+        if not (new or others) or (others and (before is None or before.keys != others)):
+            continue
+        out.append((before, fold(before, [{**r, "data": _as_stored(r["data"])} for r in new])))
+    return out
+
+
+def _as_stored(data: dict[str, Any]) -> Any:
+    """The data as the database gives it back (JSON), so both ways fold to the same summary."""
+    return json.loads(json.dumps(data))
+
+
+def load_folded(conn: Connection, call_sids: Sequence[str]) -> list[FoldedCall]:
+    """Each call folded from all its stored events, one SELECT for the whole set."""
+    if not call_sids:
+        return []
+    by_call: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(_statements(conn)["load"], {"sids": sorted(set(call_sids))}):
+        by_call[row[2]].append({"key": row[0], "type": row[1], "call_sid": row[2],
+                                "at": row[3], "data": row[4]})
+    return [fold(None, events) for _, events in sorted(by_call.items())]
+
+
+def lock_calls(conn: Connection, call_sids: Sequence[str]) -> None:
+    """Create the calls' rows if needed and hold them until the transaction ends.
+
+    Rebuilds of one call take turns, and each reads the events after the previous one wrote:
+    the last write reflects every stored event. Rows are locked in call_sid order, so two
+    workers with overlapping sets wait for each other instead of deadlocking. On SQLite the
+    transaction's BEGIN IMMEDIATE (see ``WRITE_LOCK``) already holds the whole database.
+    """
+    if conn.dialect.name != "postgresql":
+        return  # the calls' upsert creates the rows, under the database's lock
+    ordered = sorted(set(call_sids))
+    statements = _statements(conn)
+    conn.execute(statements["lock"], [{"call_sid": sid} for sid in ordered])
+    conn.execute(statements["lock_rows"], {"sids": ordered}).all()
+
+
+def load_summaries(conn: Connection, call_sids: Sequence[str]) -> list[CallSummary]:
+    """The ledger's summary of each call's stored events, one SELECT for the whole set."""
+    return [f.summary for f in load_folded(conn, call_sids)]
+
+
+def write_summaries(conn: Connection, summaries: Sequence[CallSummary],
+                    written: Mapping[str, CallSummary] | None = None) -> None:
+    """Upsert the calls' rows, their attempts and their voicemails, one statement per table.
+
+    ``written``: summaries whose rows the database holds already; only what changed from them
+    is written (a job's new events mostly change one attempt of each call).
+    """
+    written = written or {}
+    statements = _statements(conn)
+    calls, attempts, voicemails, pruned = [], [], [], []
+    for summary in summaries:
+        before = written.get(summary.call_sid)
+        call = _call_row(summary)
+        if before is None or _call_row(before) != call:
+            calls.append(call)
+        old_attempts = set(before.attempts) if before else set()
+        attempts += [{"call_sid": summary.call_sid, **vars(a)} for a in summary.attempts
+                     if a not in old_attempts]
+        old_voicemails = set(before.voicemails) if before else set()
+        voicemails += [{"call_sid": summary.call_sid, **vars(v)} for v in summary.voicemails
+                       if v not in old_voicemails]
+        steps = {a.step for a in summary.attempts}
+        if before is None or any(a.step not in steps for a in before.attempts):
+            pruned.append(summary)
+    for rows, name in ((calls, "calls"), (attempts, "attempts"), (voicemails, "voicemails")):
+        if rows:
+            conn.execute(statements[name], rows)
+    if pruned:
+        _delete_vanished_attempts(conn, pruned)
+
+
+def _call_row(summary: CallSummary) -> dict[str, Any]:
+    row = dict(vars(summary))
+    del row["attempts"], row["voicemails"]
+    return row
+
+
+def _delete_vanished_attempts(conn: Connection, summaries: Sequence[CallSummary]) -> None:
+    """A step stored earlier can vanish from the summary (a dial the caller never heard)."""
+    kept = [(s.call_sid, a.step) for s in summaries for a in s.attempts]
+    conn.execute(_statements(conn)["delete_steps"],
+                 {"sids": [s.call_sid for s in summaries], "kept": kept or [("", -1)]})
+
+
+def _statements(conn: Connection) -> dict[str, Any]:
+    try:
+        return _dialect_statements(conn.dialect.name)
+    except KeyError:
+        name = conn.dialect.name
+        raise RuntimeError(f"the call log supports SQLite and PostgreSQL, not {name}") from None
+
+
+@functools.cache
+def _dialect_statements(dialect: str) -> dict[str, Any]:
+    """The dialect's statements, built once: building them is slow."""
+    insert = _INSERTS[dialect]
+    return {
+        "events": insert(EVENTS).on_conflict_do_nothing(index_elements=["key"])
+        .returning(EVENTS.c.key),
+        "lock": insert(CALLS).on_conflict_do_nothing(),
+        "lock_rows": select(CALLS.c.call_sid).where(_one_of(dialect, CALLS.c.call_sid))
+        .order_by(CALLS.c.call_sid).with_for_update(),
+        "load": select(EVENTS.c.key, EVENTS.c.type, EVENTS.c.call_sid, EVENTS.c.at,
+                       EVENTS.c.data).where(_one_of(dialect, EVENTS.c.call_sid)),
+        "keys": select(EVENTS.c.key, EVENTS.c.call_sid).where(_one_of(dialect, EVENTS.c.call_sid)),
+        "delete_steps": delete(ATTEMPTS).where(
+            ATTEMPTS.c.call_sid.in_(bindparam("sids", expanding=True)),
+            tuple_(ATTEMPTS.c.call_sid, ATTEMPTS.c.step).not_in(bindparam("kept", expanding=True))),
+        "calls": _upsert(insert(CALLS), ["call_sid"]),
+        "attempts": _upsert(insert(ATTEMPTS), ["call_sid", "step"]),
+        "voicemails": _upsert(insert(VOICEMAILS), ["call_sid", "recording_sid"]),
+    }
+
+
+def _one_of(dialect: str, column: Any) -> Any:
+    """``column`` is one of the ``sids`` parameter's values. On PostgreSQL one array parameter,
+    so the SQL text is the same for any number of calls and psycopg converts it once."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("sids", type_=postgresql.ARRAY(String)))
+    return column.in_(bindparam("sids", expanding=True))
+
+
+def _upsert(stmt: Any, keys: list[str]) -> Any:
+    changed = {
+        column.name: stmt.excluded[column.name]
+        for column in stmt.table.columns
+        if column.name not in keys and not column.primary_key
+    }
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
