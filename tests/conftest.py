@@ -19,6 +19,7 @@ from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, NOW, SECRET_KEY, TE
 pytest_plugins = [
     "tests.support.plugins.databases", "tests.support.plugins.twiml",
     "tests.support.plugins.admin", "tests.support.plugins.redis",
+    "tests.support.plugins.call_world", "tests.support.plugins.alerting",
 ]
 
 

@@ -8,8 +8,6 @@ database is unreachable.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -20,15 +18,19 @@ from sqlalchemy.orm import Session
 
 from app.schedule import Override, OverrideIndex
 from app.storage.models import OverrideRow
+from app.storage.refreshing import BackgroundRefresh
 
 log = logging.getLogger(__name__)
 
 
 def add_override(session: Session, rotation_id: str | None, person: str, start: datetime,
-                 end: datetime, created_by: str | None = None, note: str | None = None) -> OverrideRow:
+                 end: datetime, created_by: str | None = None, note: str | None = None,
+                 created_at: datetime | None = None) -> OverrideRow:
+    """Store an override; ``created_at`` defaults to the wall clock (the console passes its own)."""
     Override("new", rotation_id, person, start, end)  # validates: aware, end after start
     row = OverrideRow(rotation_id=rotation_id, person=person, start_at=start, end_at=end,
-                      created_by=created_by, note=note)
+                      created_by=created_by, note=note,
+                      created_at=created_at or datetime.now(UTC))
     session.add(row)
     session.flush()
     return row
@@ -66,17 +68,16 @@ def load_index(engine: Engine, since: datetime | None = None) -> OverrideIndex:
         return OverrideIndex(as_domain(row) for row in session.scalars(query))
 
 
-class OverrideCache:
+class OverrideCache(BackgroundRefresh):
     """The overrides as an :class:`OverrideIndex`, refreshed in the background."""
 
+    thread_name = "override-cache"
+
     def __init__(self, engine: Engine | None, refresh_seconds: float = 5.0) -> None:
-        self.engine = engine
-        self.refresh_seconds = refresh_seconds
+        super().__init__(engine, refresh_seconds)
         self.index = OverrideIndex()
         self.loaded_at: float | None = None
         self.last_error: str | None = None
-        self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def refresh(self) -> bool:
         """Reload from the database; on failure keep the last known overrides."""
@@ -90,16 +91,3 @@ class OverrideCache:
             return False
         self.loaded_at, self.last_error = time.monotonic(), None
         return True
-
-    def start(self) -> None:
-        """Start the refresher thread in this process (again after a fork)."""
-        if self.engine is None or (self._thread and self._thread.is_alive() and self._pid == os.getpid()):
-            return
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name="override-cache", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self.refresh()
-            time.sleep(self.refresh_seconds)

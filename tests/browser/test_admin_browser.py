@@ -5,98 +5,20 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app.cli import main
-from app.config import load_config
-from app.devtools.simulator import Answer, CallerScript, NoAnswer
-from app.settings import Settings
-from app.storage import dispose_engines
-from tests.support.admin import (
-    PASSWORD,
-    RecordingHost,
-    Scenario,
-    add_users,
-    admin_app,
-    seed,
-    served,
-)
-from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, REPO, TEST_CONFIG
+from tests.support.admin import PASSWORD
+from tests.support.browser import CONTRAST, PHONE, SHOTS, UNLABELLED, shot, sign_in
+from tests.support.constants import TEST_CONFIG
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required"]
-SHOTS = REPO / "screenshots"
 BERLIN = ZoneInfo("Europe/Berlin")
-PHONE = {"width": 390, "height": 844}
-# ACME calls only: a 24/7 contract, so the outcomes do not depend on the weekday the test runs.
-CALLS = (
-    Scenario(timedelta(hours=1), steps=(Answer(press="1", talk_seconds=95),)),
-    Scenario(timedelta(days=1, hours=3), steps=(NoAnswer(), Answer(press="1", talk_seconds=40))),
-    Scenario(timedelta(days=2, hours=1), script=CallerScript(record_seconds=12, record_key="#")),
-    Scenario(timedelta(days=3, hours=4), script=CallerScript(hangup_after_seconds=12)),
-    Scenario(timedelta(days=4, hours=2), steps=(Answer(press="2"), Answer(press="1", talk_seconds=60))),
-    Scenario(timedelta(days=6, hours=1), to="+49305550200",
-             steps=(NoAnswer(), Answer(press="1", talk_seconds=20))),
-)
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[dict[str, Any]]:
-    """The app on a real server (real clock), a week of calls, and the recording host."""
-    with tempfile.TemporaryDirectory(prefix="hotline-browser-") as folder:
-        admin_db_url = f"sqlite:///{folder}/hotline.db"
-        settings = Settings(
-            config_path=TEST_CONFIG, redis_url=None, auth_tokens=(AUTH_TOKEN,),
-            account_sid=ACCOUNT_SID, public_base_url=None, secret_key="browser-test-secret",
-            trusted_proxies=0, spool_path=Path(folder) / "spool.jsonl", database_url=admin_db_url)
-        config = load_config(TEST_CONFIG)
-        noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-        seed(admin_db_url, settings, config, noon - timedelta(days=7), CALLS)
-        add_users(admin_db_url)
-        with RecordingHost() as twilio:
-            app = admin_app(settings, config, admin_db_url, RECORDINGS_BASE_URL=twilio.url)
-            for base in served(app):
-                yield {"base": base, "admin_db_url": admin_db_url, "twilio": twilio, "app": app}
-        dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Page, base: str, username: str = "ann") -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Overview")
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_sign_in_with_the_keyboard_alone(site: dict[str, Any], context: BrowserContext) -> None:
@@ -214,32 +136,6 @@ def test_at_phone_width_nothing_scrolls_sideways(site: dict[str, Any], browser: 
         shot(page, "phone-call")
     finally:
         phone.close()
-
-
-CONTRAST = """() => {
-  const rgb = s => s.match(/[\\d.]+/g).map(Number);
-  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
-      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  const background = el => { for (; el; el = el.parentElement) {
-      const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; }
-    return [255, 255, 255]; };
-  const ratio = el => { const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
-    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
-  const picks = ['body', 'main h1', 'main p', '.muted', 'main a', 'nav a', 'button.primary',
-                 'button.link', 'label', 'thead th', 'td', '.pill', 'dt', 'dd'];
-  const out = {};
-  for (const sel of picks) for (const el of document.querySelectorAll(sel))
-    out[sel] = Math.min(out[sel] ?? 99, ratio(el));
-  return out;
-}"""
-
-
-UNLABELLED = """() => [...document.querySelectorAll(
-    'input:not([type=hidden]), select, textarea, button, audio')]
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !(el.tagName === 'BUTTON' && el.textContent.trim()))
-  .map(el => el.outerHTML.slice(0, 80))"""
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

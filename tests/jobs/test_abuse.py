@@ -10,49 +10,28 @@ from redis import Redis
 
 from app.calls import events as ev
 from app.calls.ledger import summarise
-from app.config import parse_config
-from app.devtools.simulator import Answer, CallerScript, FlaskClientTransport, Simulator
+from app.devtools.simulator import Answer, CallerScript
 from app.eventlog.port import MemorySink
 from app.guard.redis_guard import PREFIX, RedisGuard
-from app.storage.overrides import OverrideCache
-from app.web import create_app
-from tests.support.constants import (
-    ACCOUNT_SID,
-    ACME,
-    ALICE,
-    AUTH_TOKEN,
-    DANA,
-    HOTLINE,
-    NOW,
-    REPO,
-    TEST_CONFIG,
-)
-from tests.unit.test_config import with_change
-from tests.unit.test_pin_limits import (
+from tests.support.abuse import (
     RIGHT,
     WRONG,
     checked_wrong,
     concurrent_pins,
+    configured,
     limited_config,
+    make_sim,
     sliding_window_holds,
+)
+from tests.support.constants import (
+    ACME,
+    ALICE,
+    DANA,
+    HOTLINE,
+    REPO,
 )
 
 WRONG_THREE_TIMES = CallerScript(digits=["1111#", "2222#", "3333#"])
-
-
-def make_sim(settings, config, sink=None, guard=None):  # type: ignore[no-untyped-def]
-    app = create_app(settings, config, sink or MemorySink(), clock=lambda: NOW,
-                     overrides=OverrideCache(None), TESTING=True)
-    if guard is not None:
-        app.extensions["hotline"].guard = guard
-    sim = Simulator(FlaskClientTransport(app.test_client()), AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                    voice_url="http://hotline.test/voice",
-                    status_callback_url="http://hotline.test/voice/status", clock_start=NOW)
-    return sim, app
-
-
-def configured(**security):  # type: ignore[no-untyped-def]
-    return parse_config(with_change(TEST_CONFIG, lambda d: d.update(security=security)))
 
 
 def test_blocklisted_numbers_and_prefixes_are_rejected(settings) -> None:  # type: ignore[no-untyped-def]

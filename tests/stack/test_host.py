@@ -21,7 +21,7 @@ from app.devtools.redis_binary import redis_executable, without_known_lua_holes
 from app.eventlog import spool
 from app.settings import Settings, var_dir
 from app.storage import dispose_engines, get_engine, upgrade
-from tests.stack.test_runner import HOTLINE, _descendants, _env, _HotlineRun, _wait_healthy
+from tests.support.hotline_run import HOTLINE, HotlineRun, descendants, env_for, wait_healthy
 from tests.support.waiting import wait_until
 
 PASSWORD_FILE = "embedded-redis-password"
@@ -45,9 +45,9 @@ class Running:
 def hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """`hotline run` as a user starts it, with one simulated call placed and logged."""
     tmp = tmp_path_factory.mktemp("host")
-    env = _env(tmp)
-    with _HotlineRun(tmp) as (process, port, log):
-        _wait_healthy(process, port, log)
+    env = env_for(tmp)
+    with HotlineRun(tmp) as (process, port, log):
+        wait_healthy(process, port, log)
         called = hotline_cli(env, "simulate", "--url", f"http://127.0.0.1:{port}",
                              "--hangup-after", "2")  # in real time: a short call
         sid = re.search(r"call (CA\w+)", called).group(1)  # type: ignore[union-attr]
@@ -89,7 +89,7 @@ def test_the_embedded_redis_answers_only_to_the_password_kept_in_var(hotline: Ru
     assert owner.ping()
     owner.close()
     # Nor can another user read it where every user can: the command lines of the processes.
-    family = _descendants(hotline.process.pid) | {hotline.process.pid}
+    family = descendants(hotline.process.pid) | {hotline.process.pid}
     for pid in family:
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()

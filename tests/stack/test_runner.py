@@ -9,8 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,11 +22,17 @@ from app.cli.run import run_command
 from app.cli.worker import worker_command
 from app.devtools.embedded_redis import EmbeddedRedisError, free_port, start_embedded_redis
 from tests.support.constants import REPO
+from tests.support.hotline_run import (
+    HOTLINE,
+    HotlineRun,
+    alive,
+    children,
+    cmdline,
+    descendants,
+    env_for,
+    wait_healthy,
+)
 from tests.support.postgres import start_postgres
-
-HOTLINE = Path(sys.executable).with_name("hotline")
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
 
 # --- embedded Redis ---------------------------------------------------------------------------
 
@@ -43,7 +47,7 @@ def test_embedded_redis_is_a_real_server_with_aof_that_survives_a_restart(tmp_pa
         client.close()
         pid = server.process.pid
     assert server.process.returncode == 0
-    assert not _alive(pid)
+    assert not alive(pid)
     with start_embedded_redis(data, preferred_port=free_port()) as again:
         client = redis.Redis.from_url(again.url)
         assert client.lrange("rq:queue:hotline-events", 0, -1) == [b"job-1", b"job-2"]
@@ -71,8 +75,8 @@ def test_one_data_dir_serves_one_embedded_redis_at_a_time(tmp_path: Path) -> Non
 # --- hotline run ------------------------------------------------------------------------------
 
 def test_hotline_run_serves_and_stops_everything_on_sigterm(tmp_path: Path) -> None:
-    with _HotlineRun(tmp_path) as (process, port, log):
-        _wait_healthy(process, port, log)
+    with HotlineRun(tmp_path) as (process, port, log):
+        wait_healthy(process, port, log)
         output = log.read_text()
         assert f"listening on http://127.0.0.1:{port}" in output  # loopback unless told
         assert "hotline simulate" in output
@@ -82,25 +86,25 @@ def test_hotline_run_serves_and_stops_everything_on_sigterm(tmp_path: Path) -> N
         client = redis.Redis.from_url(redis_url.group(1).replace("***", password))
         assert Path(str(client.config_get("dir")["dir"])) == tmp_path / "var" / "redis"
         client.close()
-        family = _descendants(process.pid)
+        family = descendants(process.pid)
         assert len(family) >= 5, family  # gunicorn master + 2 workers, a log worker, Redis
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=45) == 0, log.read_text()
-        assert [pid for pid in family if _alive(pid)] == []
+        assert [pid for pid in family if alive(pid)] == []
         assert "Traceback" not in log.read_text()
 
 
 def test_hotline_run_stops_everything_when_a_child_dies(tmp_path: Path) -> None:
-    with _HotlineRun(tmp_path) as (process, port, log):
-        _wait_healthy(process, port, log)
-        family = _descendants(process.pid)
-        web = next(pid for pid in _children(process.pid) if "gunicorn" in _cmdline(pid))
+    with HotlineRun(tmp_path) as (process, port, log):
+        wait_healthy(process, port, log)
+        family = descendants(process.pid)
+        web = next(pid for pid in children(process.pid) if "gunicorn" in cmdline(pid))
         os.kill(web, signal.SIGKILL)
 
         assert process.wait(timeout=45) == 1
         assert f"web (pid {web}) was killed by SIGKILL; stopping everything" in log.read_text()
-        assert [pid for pid in family if _alive(pid)] == []
+        assert [pid for pid in family if alive(pid)] == []
 
 
 def test_hotline_run_refuses_a_port_in_use() -> None:
@@ -123,7 +127,7 @@ def test_worker_without_redis_url_says_how_to_get_one() -> None:
 
 def test_worker_burst_drains_the_queue_and_exits(tmp_path: Path) -> None:
     with start_embedded_redis(tmp_path / "redis", preferred_port=free_port()) as server:
-        env = _env(tmp_path) | {"REDIS_URL": server.url}
+        env = env_for(tmp_path) | {"REDIS_URL": server.url}
         done = subprocess.run(
             [str(HOTLINE), "worker", "--burst"], env=env, cwd=tmp_path,
             capture_output=True, text=True, timeout=60, check=False,
@@ -213,103 +217,6 @@ def test_compose_has_the_four_tiers_with_health_checks_and_no_secrets() -> None:
         for key, value in (service.get("environment") or {}).items():
             if re.search(r"TOKEN|SECRET|PASSWORD", key):
                 assert re.fullmatch(r"\$\{\w+(:-|:\?[^}]*)?\}", str(value)), (key, value)
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PORT"}}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'hotline.db'}"
-    env["HOTLINE_VAR_DIR"] = str(tmp_path / "var")
-    return env
-
-
-class _HotlineRun:
-    """`hotline run` in a temp dir with its output in a file; killed outright if a test fails."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.port = free_port()
-        self.log = tmp_path / "run.log"
-
-    def __enter__(self) -> tuple[subprocess.Popen[bytes], int, Path]:
-        argv = [str(HOTLINE), "run", "--port", str(self.port), "--web-workers", "2"]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                argv, cwd=self.tmp_path, env=_env(self.tmp_path),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        return self.process, self.port, self.log
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            family = _descendants(self.process.pid)
-            self.process.kill()
-            self.process.wait()
-            for pid in family:
-                _kill(pid)
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"hotline run exited early:\n{log.read_text()}"
-        try:
-            with NO_PROXY.open(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                if response.status == 200 and response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"/healthz did not answer within 20 s:\n{log.read_text()}")
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return text[text.rindex(")") + 2:].split()  # fields after the command name: state, ppid...
-
-
-def _alive(pid: int) -> bool:
-    fields = _stat(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields is not None and int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _descendants(pid: int) -> set[int]:
-    family: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in _children(todo.pop()):
-            if child not in family:
-                family.add(child)
-                todo.append(child)
-    return family
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
 
 
 def test_the_wsgi_entry_point_keeps_startup_objects_out_of_full_collections(tmp_path: Path) -> None:

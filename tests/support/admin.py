@@ -63,6 +63,13 @@ def add_users(admin_db_url: str) -> None:
         session.commit()
 
 
+def add_engineer(admin_db_url: str, username: str = "alice", person: str = "alice") -> None:
+    """An engineer account tied to a person of the test configuration."""
+    with Session(get_engine(admin_db_url)) as session:
+        add_user(session, username, PASSWORD, "engineer", person)
+        session.commit()
+
+
 def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF token in the page"

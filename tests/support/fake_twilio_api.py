@@ -6,6 +6,13 @@ auth, form-encoded parameters, ``201`` with the Message or Call resource's JSON,
 ``{code, message, more_info, status}``. ``api.fail(number, 21211)`` makes the next request for
 that number fail that way (21211 invalid number, 21610 unsubscribed, 429, 500; ``times=``
 how often, ``None`` for always). ``api.messages`` and ``api.calls`` hold what was created.
+
+A call can be ended as the API ends one (``POST .../Calls/CA....json`` with ``Status``):
+``canceled`` ends a call still ``queued`` or ``ringing`` and leaves one ``in-progress`` alone,
+``completed`` ends it in either state; a call already over stays as it was (200 either way);
+an unknown call is a 404. ``api.progress(sid, status)`` moves a call on as the phone network
+would (``ringing``, ``in-progress``, ``completed``, ``busy`` ...); ``api.updates`` lists the
+updates asked for.
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ from urllib.parse import parse_qs
 
 API_VERSION = "2010-04-01"
 PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)\.json$")
+CALL = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Calls/(CA[0-9a-f]{32})\.json$")
+ENDED_BY = {"canceled": {"queued": "canceled", "ringing": "canceled"},
+            "completed": {"queued": "canceled", "ringing": "canceled",
+                          "in-progress": "completed"}}
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Twilio's code, HTTP status and message for the errors the tests provoke.
 ERRORS: dict[int, tuple[int, int, str]] = {
@@ -33,6 +44,7 @@ ERRORS: dict[int, tuple[int, int, str]] = {
     20404: (20404, 404, "The requested resource {path} was not found"),
     21604: (21604, 400, "A 'To' phone number is required."),
     21205: (21205, 400, "Url is not a valid URL: {url}"),
+    21218: (21218, 400, "Invalid Status: {status}"),
 }
 
 
@@ -43,6 +55,7 @@ class FakeTwilioApi:
         self.messages: list[dict[str, Any]] = []
         self.calls: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, list[str]], int]] = []  # path, form, status
+        self.updates: list[tuple[str, str]] = []  # (call sid, Status asked for)
         self._failures: dict[str, list[list[Any]]] = {}  # number -> [[error, times left]]
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -74,8 +87,21 @@ class FakeTwilioApi:
     def messages_to(self, number: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["to"] == number]
 
+    def progress(self, sid: str, status: str) -> None:
+        """The call ``sid`` moves on as the network reports it (ringing, in-progress, busy ...)."""
+        with self._lock:
+            self._call(sid)["status"] = status
+
+    def _call(self, sid: str) -> dict[str, Any]:
+        return next(c for c in self.calls if c["sid"] == sid)
+
     # -- the server side ------------------------------------------------------------------
     def answer(self, path: str, auth: str | None, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        one_call = CALL.match(path)
+        if one_call is not None:
+            if not self._authorised(auth, one_call.group(1)):
+                return self._error(20003)
+            return self._update(one_call.group(2), {k: v[-1] for k, v in form.items()})
         match = PATH.match(path)
         if not self._authorised(auth, match.group(1) if match else None):
             return self._error(20003)
@@ -104,6 +130,24 @@ class FakeTwilioApi:
             "url": params["Url"], "status_callback": params.get("StatusCallback"),
             "status_callback_event": form.get("StatusCallbackEvent", []),
             "timeout": params.get("Timeout")})
+
+    def _update(self, sid: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """End a call (``Status``), as the API's Call instance update does."""
+        with self._lock:
+            call = next((c for c in self.calls if c["sid"] == sid), None)
+        if call is None:
+            return self._error(20404, path=f"/Calls/{sid}.json")
+        planned = self._planned_failure(call["to"])
+        if planned is not None:
+            return self._error(planned, to=call["to"])
+        wanted = params.get("Status", "")
+        if wanted not in ENDED_BY:
+            return self._error(21218, status=wanted)
+        with self._lock:
+            self.updates.append((sid, wanted))
+            call["status"] = ENDED_BY[wanted].get(call["status"], call["status"])
+            call["date_updated"] = formatdate(usegmt=True).replace("GMT", "+0000")
+            return 200, dict(call)
 
     def _created(self, into: list[dict[str, Any]], prefix: str, kind: str,
                  params: dict[str, str], fields: dict[str, Any]) -> dict[str, Any]:

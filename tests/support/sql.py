@@ -1,4 +1,5 @@
-"""What the call log holds, read with SQL, compared with the calls placed (tests.support.oracle)."""
+"""What the call log holds, read with SQL, compared with the calls placed (tests.support.oracle);
+a snapshot of every row of it."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from app.storage.models import Attempt, Call, EventRecord
+from app.storage.models import Attempt, Call, EventRecord, Voicemail
 from tests.support.calls import PlacedCall
 from tests.support.oracle import expected_attempts, expected_events, expected_outcome
 from tests.support.waiting import wait_until
@@ -114,3 +116,26 @@ def drain_log(engine: Engine, calls: Sequence[PlacedCall], timeout: float,
         settled = incomplete.settled_after
         return (time.monotonic() - start if settled is None else settled,
                 log_problems(engine, calls))
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the log, without surrogate ids, in a stable order."""
+    tables: dict[str, tuple[Any, list[Any]]] = {
+        "events": (EventRecord, [EventRecord.key]),
+        "calls": (Call, [Call.call_sid]),
+        "attempts": (Attempt, [Attempt.call_sid, Attempt.step]),
+        "voicemails": (Voicemail, [Voicemail.call_sid, Voicemail.recording_sid]),
+    }
+    result = {}
+    with Session(engine) as session:
+        for name, (model, order) in tables.items():
+            columns = [c for c in model.__table__.columns if c.name != "id"]
+            result[name] = [tuple(r) for r in session.execute(select(*columns).order_by(*order))]
+    return result
+
+
+def wipe(engine: Engine, tables: tuple[str, ...] = ("voicemails", "attempts", "calls", "events")
+         ) -> None:
+    with engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))

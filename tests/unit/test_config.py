@@ -6,23 +6,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import tomli_w
 
 from app.config import ConfigError, load_config, parse_config
 from app.settings import DEMO_CONFIG
+from tests.support.config_changes import problems_of, with_change
 from tests.support.constants import TEST_CONFIG
-
-
-def with_change(path: Path, change) -> bytes:  # type: ignore[no-untyped-def]
-    data = tomllib.loads(path.read_text())
-    change(data)
-    return tomli_w.dumps(data).encode()
-
-
-def problems_of(raw: bytes) -> dict[str, str]:
-    with pytest.raises(ConfigError) as info:
-        parse_config(raw, source="t.toml")
-    return dict(info.value.problems)
 
 
 def test_demo_and_test_configs_load() -> None:
@@ -72,6 +60,8 @@ def test_bad_tier_and_pin() -> None:
                      "to reach somebody for you, please stay on the line"),
          "prompts.greeting", "keep it under 4 s"),
         (lambda d: d.setdefault("prompts", {}).update(welcome="Hi"), "prompts.welcome", "unknown prompt"),
+        (lambda d: d.setdefault("notifications", {}).update(admins=["carol", "zoe"]),
+         "notifications.admins[1]", "no person 'zoe'"),
     ],
 )
 def test_cross_reference_errors_name_the_key(change, key: str, fragment: str) -> None:  # type: ignore[no-untyped-def]

@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
 
 from app.calls import events as ev
 from app.calls.flow import CallFlow
 from app.calls.state import CallState
-from app.config import HotlineConfig, parse_config
-from app.guard.port import Guard, LocalGuard
-from tests.support.constants import HOTLINE, NOW, TEST_CONFIG
-from tests.unit.test_config import with_change
-
-STRANGER = "+4940111222"
-RIGHT, WRONG = "4711#", "1111#"
-
-
-def limited_config(per_caller: int, overall: int = 1000) -> HotlineConfig:
-    return parse_config(with_change(TEST_CONFIG, lambda d: d.update(security={
-        "pin_failures_per_caller": per_caller, "pin_failures_global": overall})))
-
-
-def _url(endpoint: str, query: Mapping[str, str]) -> str:
-    return f"http://hotline.test/{endpoint}"
-
-
-def concurrent_pins(config: HotlineConfig, guards: list[Guard], pins: list[str],
-                    caller: str = STRANGER) -> list[ev.Event]:
-    """One call per PIN, all from ``caller``: each is asked for its PIN, then all type at once.
-
-    Call ``i`` is served by ``guards[i % len(guards)]`` (one guard per web process). Returns the
-    ``pin.attempt`` events, one per call.
-    """
-    barrier = threading.Barrier(len(pins))
-    found: list[ev.Event] = []
-    lock = threading.Lock()
-
-    def call(i: int, pin: str) -> None:
-        flow = CallFlow(config, _url, NOW, guard=guards[i % len(guards)])
-        params = {"CallSid": f"CA{i:032x}", "From": caller, "To": HOTLINE}
-        asked = flow.incoming(params)
-        barrier.wait(timeout=10)
-        if asked.template != "pin":
-            return
-        reply = flow.pin_entered({**params, "Digits": pin}, 1, CallState(version=config.version))
-        with lock:
-            found.extend(e for e in reply.events if e["type"] == ev.PIN_ATTEMPT)
-
-    threads = [threading.Thread(target=call, args=(i, pin)) for i, pin in enumerate(pins)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return found
-
-
-def checked_wrong(attempts: list[ev.Event]) -> int:
-    return sum(1 for e in attempts if e["data"]["ok"] is False)
+from app.guard.port import LocalGuard
+from tests.support.abuse import (
+    RIGHT,
+    STRANGER,
+    WRONG,
+    checked_wrong,
+    concurrent_pins,
+    limited_config,
+    sliding_window_holds,
+    webhook_url,
+)
+from tests.support.constants import HOTLINE, NOW
 
 
 def test_simultaneous_guesses_never_exceed_the_limit() -> None:
@@ -97,7 +58,7 @@ def test_the_global_limit_holds_for_simultaneous_callers() -> None:
 def test_a_right_pin_gives_its_reservation_back() -> None:
     config = limited_config(per_caller=2)
     guard = LocalGuard(2, 1000)
-    flow = CallFlow(config, _url, NOW, guard=guard)
+    flow = CallFlow(config, webhook_url, NOW, guard=guard)
     params = {"CallSid": "CA" + "1" * 32, "From": STRANGER, "To": HOTLINE}
     for _ in range(5):
         reply = flow.pin_entered({**params, "Digits": RIGHT}, 1, CallState(version=config.version))
@@ -111,22 +72,6 @@ def test_a_right_pin_gives_its_reservation_back() -> None:
     assert unidentified[0]["data"] == {"reason": "too many wrong PINs", "action": "voicemail"}
     reply = flow.pin_entered({**params, "Digits": RIGHT}, 1, CallState(version=config.version))
     assert reply.events[0]["data"]["ok"] is None, "over the limit, even the right PIN is not checked"
-
-
-def sliding_window_holds(make: Callable[[Callable[[], float]], Guard]) -> None:
-    """Failures at t and t+59 min count together at t+59 min; the first is gone at t+60 min."""
-    now = [1_000_000.0]
-    guard = make(lambda: now[0])
-    assert guard.pin_reserve(STRANGER) is not None  # t: a wrong PIN, kept
-    now[0] += 59 * 60
-    assert guard.pin_reserve(STRANGER) is not None  # t + 59 min: another
-    assert not guard.pin_allowed(STRANGER) and guard.pin_reserve(STRANGER) is None
-    now[0] += 59.0
-    assert guard.pin_reserve(STRANGER) is None, "t + 59:59: both still count"
-    now[0] += 1.0
-    assert guard.pin_allowed(STRANGER), "t + 60 min: the first failure has expired"
-    assert guard.pin_reserve(STRANGER) is not None
-    assert guard.pin_reserve(STRANGER) is None
 
 
 def test_the_caller_window_slides() -> None:

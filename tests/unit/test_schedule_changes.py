@@ -19,7 +19,7 @@ from app.schedule import (
     on_call_with_overrides,
 )
 from app.schedule.changes import HORIZON
-from tests.unit.test_schedule_properties import TINY, instants, rotations
+from tests.support.schedule_strategies import TINY, instants, rotations
 
 FAST = settings(max_examples=80, deadline=None, database=None)
 BERLIN_MONDAY_0900 = datetime(2026, 3, 2, 8, tzinfo=UTC)  # 09:00 CET, a weekly handoff

@@ -17,8 +17,8 @@ from app.settings import Settings
 from app.storage.overrides import OverrideCache
 from app.web import create_app
 from tests.support.admin import served
+from tests.support.config_changes import with_change
 from tests.support.constants import ACCOUNT_SID, ACME, ALICE, AUTH_TOKEN, DANA, HOTLINE, TEST_CONFIG
-from tests.unit.test_config import with_change
 
 PRESSES_1 = re.compile(r"^(\d\d):(\d\d) \+\d+ \(Alice\) presses 1$", re.M)
 

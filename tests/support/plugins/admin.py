@@ -15,7 +15,7 @@ from flask import Flask
 from app.config import HotlineConfig
 from app.settings import Settings
 from app.storage import dispose_engines, get_engine, upgrade
-from tests.support.admin import add_users, admin_app, seed, sign_in
+from tests.support.admin import add_engineer, add_users, admin_app, seed, sign_in
 from tests.support.constants import NOW
 
 
@@ -55,6 +55,15 @@ def seeded(console: Flask, settings: Settings, config: HotlineConfig, admin_db_u
 def as_admin(console: Flask) -> Any:
     client = console.test_client()
     assert sign_in(client, "ann").status_code == 303
+    return client
+
+
+@pytest.fixture
+def as_engineer(console: Flask, admin_db_url: str) -> Any:
+    """Signed in as alice, an engineer account tied to the person alice."""
+    add_engineer(admin_db_url)
+    client = console.test_client()
+    assert sign_in(client, "alice").status_code == 303
     return client
 
 

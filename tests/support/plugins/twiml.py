@@ -1,4 +1,5 @@
-"""Pytest plugin: every document a simulator receives from the hotline app must be valid TwiML.
+"""Pytest plugin: every document a simulator receives from the hotline app must be valid TwiML
+(messaging TwiML from the incoming-message webhook, voice TwiML from every other).
 
 Enabled by ``pytest_plugins`` in tests/conftest.py. It checks tests
 that use the hotline ``app`` fixture (directly or through ``client``/``sim``) and tests marked
@@ -9,11 +10,14 @@ purpose). A test whose documents break the rules fails, with every violation lis
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
 from app.devtools.simulator import checking_documents
-from tests.support.twiml_schema import validate_twiml
+from tests.support.twiml_schema import MESSAGING, load_schema, validate_twiml
+
+MESSAGING_PATHS = ("/sms/",)  # the incoming-message webhook answers messaging TwiML
 
 VIOLATIONS = pytest.StashKey[list[str]]()
 REPORTED = pytest.StashKey[int]()
@@ -33,7 +37,8 @@ class Recorder:
         self.violations: list[str] = []
 
     def __call__(self, url: str, body: bytes) -> list[str]:
-        problems = validate_twiml(body)
+        messaging = urlsplit(url).path.startswith(MESSAGING_PATHS)
+        problems = validate_twiml(body, load_schema(MESSAGING) if messaging else None)
         self.violations.extend(f"{url}: {problem}" for problem in problems)
         return problems
 
