@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from app.cli.common import config_option
+from app.config import ConfigError, load_config
+from app.schedule.readable import SECONDS, local_time
+from app.settings import Settings
 from app.storage.db import default_database_url, get_engine
 from app.storage.models import Attempt, Call
 from app.storage.queries import call_with_attempts, recent_calls
 
-CALL_COLUMNS = ("STARTED (UTC)", "CALL SID", "CALLER", "CONTRACT", "OUTCOME", "ANSWERED BY", "TTA")
+CALL_COLUMNS = ("STARTED", "CALL SID", "CALLER", "CONTRACT", "OUTCOME", "ANSWERED BY", "TTA")
 
 
 @click.command("calls")
@@ -21,8 +26,11 @@ CALL_COLUMNS = ("STARTED (UTC)", "CALL SID", "CALLER", "CONTRACT", "OUTCOME", "A
 @click.option("--sid", "call_sid", metavar="CA...", help="Show this one call (its CallSid).")
 @click.option("--database-url", envvar="DATABASE_URL", metavar="URL",
               help="Defaults to $DATABASE_URL, else the SQLite file in the var folder.")
-def calls_command(limit: int, call_sid: str | None, database_url: str | None) -> None:
-    """Show the latest calls, or one call, with every dial attempt."""
+@config_option
+def calls_command(limit: int, call_sid: str | None, database_url: str | None,
+                  config_path: Path | None) -> None:
+    """Show the latest calls, or one call, with every dial attempt (in the hotline's zone)."""
+    zone = _zone(config_path)
     engine = get_engine(database_url or default_database_url())
     if not inspect(engine).has_table("calls"):
         raise click.ClickException(f"no call log in {engine.url!r}: start a worker first")
@@ -34,15 +42,15 @@ def calls_command(limit: int, call_sid: str | None, database_url: str | None) ->
             calls = [call]
         else:
             calls = recent_calls(session, limit)
-        for line in format_calls(calls, voicemails=bool(call_sid)):
+        for line in format_calls(calls, zone, voicemails=bool(call_sid)):
             click.echo(line)
 
 
-def format_calls(calls: list[Call], voicemails: bool = False) -> list[str]:
+def format_calls(calls: list[Call], zone: str, voicemails: bool = False) -> list[str]:
     """The table: one line per call, its attempts indented below it."""
     if not calls:
         return ["No calls yet."]
-    rows = [CALL_COLUMNS, *(_call_cells(c) for c in calls)]
+    rows = [CALL_COLUMNS, *(_call_cells(c, zone) for c in calls)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(CALL_COLUMNS))]
     lines = [_join(CALL_COLUMNS, widths)]
     for call, cells in zip(calls, rows[1:], strict=True):
@@ -56,9 +64,9 @@ def format_calls(calls: list[Call], voicemails: bool = False) -> list[str]:
     return lines
 
 
-def _call_cells(call: Call) -> tuple[str, ...]:
+def _call_cells(call: Call, zone: str) -> tuple[str, ...]:
     return (
-        _when(call.started_at), call.call_sid, call.caller or "-",
+        _when(call.started_at, zone), call.call_sid, call.caller or "-",
         call.contract_name or call.contract or "-", call.outcome or "in progress",
         call.answered_by or "-", _secs(call.time_to_answer_seconds),
     )
@@ -79,8 +87,17 @@ def _join(cells: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+def _zone(config_path: Path | None) -> str:
+    """The hotline's time zone; UTC (said so) when the file cannot be read: the log still can."""
+    try:
+        return load_config(config_path or Settings.from_env().config_path).hotline.timezone
+    except ConfigError as error:
+        click.echo(f"times in UTC: the configuration is invalid ({error})", err=True)
+        return "UTC"
+
+
+def _when(moment: datetime | None, zone: str) -> str:
+    return local_time(moment, zone, SECONDS, empty="-")
 
 
 def _secs(value: float | None) -> str:

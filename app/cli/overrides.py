@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.orm import Session
 
 from app.cli.common import load_or_exit
 from app.cli.who import parse_when
+from app.schedule.readable import DATE, local_time
 from app.storage.db import get_engine
 from app.storage.overrides import add_override, delete_override, list_overrides
 
@@ -71,4 +71,4 @@ def delete_command(override_id: int) -> None:
 
 
 def _local(moment: datetime, zone: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}"
+    return local_time(moment, zone, DATE)

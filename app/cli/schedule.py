@@ -14,6 +14,7 @@ from app.config import HotlineConfig
 from app.feeds import feed_urls, parse_bound, whole_shifts
 from app.feeds.window import Overrides
 from app.schedule import Rotation
+from app.schedule.readable import local_time
 from app.settings import Settings
 
 COLUMNS = ("PERSON", "START", "END", "KIND")
@@ -43,7 +44,7 @@ def _person(config: HotlineConfig, person_id: str) -> str:
 
 
 def _local(at: datetime, rotation: Rotation) -> str:
-    return f"{at.astimezone(rotation.tz):%a %Y-%m-%d %H:%M %Z}"
+    return local_time(at, rotation.tz, "%a %Y-%m-%d %H:%M")  # the rotation's own zone
 
 
 def _bound(text: str | None, zone: ZoneInfo, end: bool) -> datetime | None:

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 from app.config.hours import check_hours
+from app.config.languages import check_languages, speech_map
 from app.config.schema import ConfigFile
 from app.contracts import normalise_number
-from app.prompts import PLACEHOLDERS, Prompts, fill, placeholders_in, spoken_seconds
+from app.prompts import fill, language_code, spoken_seconds
 from app.schedule import ShiftLength
 
 Problems = list[tuple[str, str]]
@@ -79,6 +80,9 @@ def _check_references(cfg: ConfigFile) -> Problems:
             problems.append((f"policies.{pid}.cio", f"no person {policy.cio!r}"))
         for i, ref in enumerate(policy.backups):
             problems += _check_backup(cfg, f"policies.{pid}.backups[{i}]", ref)
+    for i, pid in enumerate(cfg.notifications.admins):
+        if pid not in cfg.people:
+            problems.append((f"notifications.admins[{i}]", f"no person {pid!r}"))
     return problems
 
 
@@ -118,22 +122,21 @@ def _check_reachability(cfg: ConfigFile) -> Problems:
 
 
 def _check_prompts(cfg: ConfigFile) -> Problems:
-    problems: Problems = []
-    for name, text in cfg.prompts.items():
-        try:
-            unknown = placeholders_in(text) - PLACEHOLDERS
-        except ValueError as exc:
-            problems.append((f"prompts.{name}", f"malformed placeholder: {exc}"))
-            continue
-        if unknown:
-            problems.append((f"prompts.{name}", f"unknown placeholder(s) {sorted(unknown)}; "
-                             f"known: {sorted(PLACEHOLDERS)}"))
-    greeting = cfg.prompts.get("greeting", Prompts().greeting)
+    problems = check_languages(cfg)
+    if problems:
+        return problems
     longest = max((c.name for c in cfg.contracts.values()), key=len, default="")
-    seconds = spoken_seconds(fill(greeting, customer=longest, tier="24/7", hotline=cfg.hotline.name))
-    if seconds > GREETING_LIMIT_SECONDS:
-        problems.append(("prompts.greeting", f"takes about {seconds:.1f} s to say; keep it under "
-                         f"{GREETING_LIMIT_SECONDS:.0f} s so the first phone rings quickly"))
+    own = language_code(cfg.hotline.language)
+    used = {own, *(language_code(c.language) for c in cfg.contracts.values() if c.language),
+            *(language_code(ln.language) for ln in cfg.lines.values() if ln.language)}
+    speech = speech_map(cfg)
+    for code in sorted(used):
+        greeting = speech[code].prompts.greeting
+        seconds = spoken_seconds(fill(greeting, customer=longest, tier="24/7", hotline=cfg.hotline.name))
+        if seconds > GREETING_LIMIT_SECONDS:
+            key = "prompts.greeting" if code == own else f"prompts.{code}.greeting"
+            problems.append((key, f"takes about {seconds:.1f} s to say; keep it under "
+                             f"{GREETING_LIMIT_SECONDS:.0f} s so the first phone rings quickly"))
     return problems
 
 

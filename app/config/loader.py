@@ -12,13 +12,15 @@ import yaml
 from pydantic import ValidationError
 
 from app.config.alerts import check_alerts
+from app.config.allowances import build_allowances, check_allowances
 from app.config.checks import cross_check
 from app.config.hours import build_office_hours
+from app.config.languages import choice_of, speech_map
 from app.config.model import HotlineConfig, HotlineSettings, Line, Security
 from app.config.schema import ID_PATTERN, ConfigFile
+from app.config.sla import answer_target, check_sla
 from app.contracts import Contract, Tier, normalise_number
 from app.escalation import BackupRef, Person, Policy
-from app.prompts import PROMPT_NAMES, Prompts
 from app.schedule import Rotation, ShiftLength
 
 
@@ -48,7 +50,8 @@ def parse_config(raw: bytes, source: str = "<config>", yaml_format: bool = False
         parsed = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(source, [_describe(err) for err in exc.errors()]) from exc
-    problems = _check_ids(parsed) + cross_check(parsed) + check_alerts(parsed.alerts, parsed)
+    problems = (_check_ids(parsed) + cross_check(parsed) + check_alerts(parsed.alerts, parsed)
+                + check_sla(parsed) + check_allowances(parsed.allowances, parsed))
     if problems:
         raise ConfigError(source, problems)
     return _build(parsed, hashlib.sha256(raw).hexdigest()[:12], source)
@@ -79,13 +82,6 @@ def _check_ids(parsed: ConfigFile) -> list[tuple[str, str]]:
         for ident in getattr(parsed, section):
             if not re.match(ID_PATTERN, ident):
                 problems.append((f"{section}.{ident}", "ids use lower-case letters, digits, - and _"))
-    prompt_tables = [("prompts", parsed.prompts)]
-    prompt_tables += [(f"lines.{lid}.prompts", ln.prompts) for lid, ln in parsed.lines.items()]
-    for prefix, table in prompt_tables:
-        for name in table:
-            if name not in PROMPT_NAMES:
-                problems.append((f"{prefix}.{name}",
-                                 f"unknown prompt; known: {', '.join(PROMPT_NAMES)}"))
     return problems
 
 
@@ -102,10 +98,11 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
         voice=section.voice, ring_seconds=section.ring_seconds,
         voicemail_max_seconds=section.voicemail_max_seconds, pin_tries=section.pin_tries,
         unidentified=section.unidentified, policy=section.policy,
-        business_hours=section.business_hours,
+        business_hours=section.business_hours, languages=tuple(section.languages),
+        language_choice=section.language_choice,
     )
     people = {
-        pid: Person(pid, p.name, e164(p.phone), p.email) for pid, p in parsed.people.items()
+        pid: Person(pid, p.name, e164(p.phone), p.email, p.language) for pid, p in parsed.people.items()
     }
     rotations = {
         rid: Rotation(
@@ -117,26 +114,31 @@ def _build(parsed: ConfigFile, version: str, source: str) -> HotlineConfig:
     policies = {
         pid: Policy(
             id=pid, rotation=p.rotation, backups=tuple(parse_backup(b) for b in p.backups),
-            cio=p.cio, ring_seconds=p.ring_seconds or section.ring_seconds,
+            cio=p.cio, ring_seconds=p.ring_seconds or section.ring_seconds, passes=p.passes,
+            max_wait_seconds=p.max_wait_seconds, caller_id=p.caller_id,
         )
         for pid, p in parsed.policies.items()
     }
     contracts = {
         cid: Contract(cid, c.name, c.pin, tuple(e164(n) for n in c.numbers), Tier(c.tier),
-                      c.language, c.business_hours)
+                      c.language, c.business_hours, answer_target(Tier(c.tier), parsed.sla, c.sla))
         for cid, c in parsed.contracts.items()
     }
     lines = {
         lid: Line(lid, tuple(e164(n) for n in ln.numbers), ln.name or section.name,
-                  ln.policy or section.policy, Prompts(**{**parsed.prompts, **ln.prompts}),
-                  ln.business_hours or section.business_hours)
+                  ln.policy or section.policy, speech_map(parsed, ln),
+                  ln.business_hours or section.business_hours, ln.language or section.language,
+                  *choice_of(parsed, ln))
         for lid, ln in parsed.lines.items()
     }
+    office_hours = build_office_hours(parsed.business_hours)
     return HotlineConfig(
         hotline=hotline, people=people, rotations=rotations, policies=policies,
-        contracts=contracts, prompts=Prompts(**parsed.prompts), version=version, source=source,
-        lines=lines, business_hours=build_office_hours(parsed.business_hours),
+        contracts=contracts, speech=speech_map(parsed), version=version, source=source,
+        lines=lines, business_hours=office_hours,
         security=_security(parsed), notifications=parsed.notifications, alerts=parsed.alerts,
+        callbacks=parsed.callbacks,
+        allowances=build_allowances(parsed.allowances, office_hours, section.business_hours),
     )
 
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from app.allowances import AllowancePolicy
 from app.config.alerts import AlertsSection
+from app.config.callbacks import CallbacksSection
 from app.config.notifications import NotificationsSection
 from app.contracts import Contract, ContractDirectory
 from app.escalation import Person, Policy
-from app.prompts import Prompts
+from app.prompts import Prompts, Speech, language_code
 from app.schedule import BusinessHours, Rotation
 
 
@@ -29,6 +31,8 @@ class HotlineSettings:
     unidentified: Literal["voicemail", "chain", "hangup"]
     policy: str
     business_hours: str | None = None
+    languages: tuple[str, ...] = ()
+    language_choice: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,28 @@ class Line:
     numbers: tuple[str, ...]
     name: str
     policy: str
-    prompts: Prompts
+    speech: Mapping[str, Speech]  # by language tag and by code, every language it may speak
     business_hours: str | None = None
+    language: str = "en-US"  # its callers' unless their contract names one
+    languages: tuple[str, ...] = ()  # offered by key (1, 2, ...) to unidentified callers
+    language_choice: bool = False
+
+    @property
+    def prompts(self) -> Prompts:
+        return self.speech[self.language].prompts
+
+    def speaking(self, tag: str | None) -> Speech:
+        """The prompts, <Say> language and voice for ``tag``; the line's own for None or a
+        language it was not built with."""
+        if tag:
+            found = self.speech.get(tag) or self.speech.get(language_code(tag))
+            if found is not None:
+                return found
+        return self.speech[self.language]
+
+    @property
+    def offers_choice(self) -> bool:
+        return self.language_choice and len(self.languages) > 1
 
 
 @dataclass(frozen=True)
@@ -71,7 +95,7 @@ class HotlineConfig:
     rotations: Mapping[str, Rotation]
     policies: Mapping[str, Policy]
     contracts: Mapping[str, Contract]
-    prompts: Prompts
+    speech: Mapping[str, Speech]  # the default line's (see Line.speech)
     version: str
     source: str = ""
     lines: Mapping[str, Line] = field(default_factory=dict)
@@ -79,6 +103,8 @@ class HotlineConfig:
     security: Security = field(default_factory=Security)
     notifications: NotificationsSection = field(default_factory=NotificationsSection)
     alerts: AlertsSection = field(default_factory=AlertsSection)
+    callbacks: CallbacksSection = field(default_factory=CallbacksSection)
+    allowances: AllowancePolicy | None = None
     directory: ContractDirectory = field(init=False, compare=False, repr=False)
     _line_by_number: dict[str, Line] = field(init=False, compare=False, repr=False)
 
@@ -88,13 +114,19 @@ class HotlineConfig:
         object.__setattr__(self, "_line_by_number", by_number)
 
     @property
+    def prompts(self) -> Prompts:
+        """The hotline's own language's prompts (the default line's)."""
+        return self.speech[self.hotline.language].prompts
+
+    @property
     def policy(self) -> Policy:
         return self.policies[self.hotline.policy]
 
     @cached_property
     def default_line(self) -> Line:
         return Line("", self.hotline.numbers, self.hotline.name, self.hotline.policy,
-                    self.prompts, self.hotline.business_hours)
+                    self.speech, self.hotline.business_hours, self.hotline.language,
+                    self.hotline.languages, self.hotline.language_choice)
 
     def line_for(self, number: str | None) -> Line:
         """The line a customer dialled (by the ``To`` number), else the default line."""

@@ -8,9 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.config.alerts import AlertsSection
+from app.config.allowances import AllowancesSection
+from app.config.callbacks import CallbacksSection
 from app.config.notifications import NotificationsSection
+from app.config.sla import SlaSection, TierName
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+# Texts of the default language by name, and tables of texts per language code ([prompts.de]).
+PromptTables = dict[str, str | dict[str, str]]
 
 
 class Strict(BaseModel):
@@ -24,6 +29,9 @@ class HotlineSection(Strict):
     timezone: str = "UTC"
     language: str = "en-US"
     voice: str | None = None
+    voices: dict[str, str] = {}
+    languages: list[str] = []
+    language_choice: bool = False
     ring_seconds: int = Field(default=20, ge=5, le=600)
     voicemail_max_seconds: int = Field(default=120, ge=10, le=3600)
     pin_tries: int = Field(default=3, ge=1, le=10)
@@ -46,7 +54,10 @@ class LineSection(Strict):
     name: str | None = None
     policy: str | None = None
     business_hours: str | None = None
-    prompts: dict[str, str] = {}
+    language: str | None = None
+    languages: list[str] | None = None
+    language_choice: bool | None = None
+    prompts: PromptTables = {}
 
 
 class SecuritySection(Strict):
@@ -61,6 +72,7 @@ class PersonSection(Strict):
     name: str
     phone: str
     email: str | None = None
+    language: str | None = None
 
 
 class RotationSection(Strict):
@@ -77,6 +89,9 @@ class PolicySection(Strict):
     backups: list[str] = []
     cio: str | None = None
     ring_seconds: int | None = Field(default=None, ge=5, le=600)
+    passes: int = Field(default=1, ge=1, le=5)
+    max_wait_seconds: int | None = Field(default=None, ge=30, le=3600)
+    caller_id: Literal["hotline", "customer"] = "hotline"
 
 
 class ContractSection(Strict):
@@ -86,6 +101,7 @@ class ContractSection(Strict):
     tier: Literal["24/7", "business-hours"] = "24/7"
     language: str | None = None
     business_hours: str | None = None
+    sla: SlaSection | None = None
 
 
 class ConfigFile(Strict):
@@ -99,4 +115,7 @@ class ConfigFile(Strict):
     security: SecuritySection = SecuritySection()
     notifications: NotificationsSection = NotificationsSection()
     alerts: AlertsSection = AlertsSection()
-    prompts: dict[str, str] = {}
+    callbacks: CallbacksSection = CallbacksSection()
+    allowances: AllowancesSection | None = None
+    sla: dict[TierName, SlaSection] = {}
+    prompts: PromptTables = {}

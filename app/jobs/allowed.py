@@ -19,13 +19,18 @@ JOB_FUNCTIONS = frozenset({
     "app.jobs.events.persist_events",
     "app.jobs.notify.send_notification",
     "app.jobs.notify.notify_call",
+    "app.jobs.follow_ups.escalate_follow_up",
     "app.jobs.notify.plan_shift_reminders",
     "app.jobs.notify.remind_shift",
+    "app.jobs.notify.notify_takeover",
+    "app.jobs.notify.notify_giveback",
     "app.jobs.alerts.ingest_alert",
     "app.jobs.alerts.page_step",
     "app.jobs.alerts.escalate_alert",
     "app.jobs.alerts.acknowledge_alert",
     "app.jobs.alerts.alert_call_status",
+    "app.jobs.alerts.answer_sms",
+    "app.jobs.alerts.end_alert_calls",
 })
 
 

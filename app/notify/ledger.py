@@ -17,7 +17,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.notify.delivery import Outgoing
-from app.storage.notifications import FAILED, PENDING, SENDING, SENT, SKIPPED, Notification
+from app.storage.notifications import (
+    DROPPED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    Notification,
+)
 
 LEASE = timedelta(minutes=5)
 NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
@@ -82,6 +90,11 @@ def retry_later(engine: Engine, notification_id: int, error: str, code: int | No
 
 def skipped(engine: Engine, notification_id: int, reason: str, now: datetime) -> None:
     _set(engine, notification_id, status=SKIPPED, error=reason[:500], updated_at=now)
+
+
+def dropped(engine: Engine, notification_id: int, reason: str, now: datetime) -> None:
+    """Not sent, and never will be: what it was about is over (an acknowledged alert)."""
+    _set(engine, notification_id, status=DROPPED, error=reason[:500], updated_at=now)
 
 
 def call_status(engine: Engine, notification_id: int, status: str, now: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Twilio's REST API (SMS and outbound calls): the only module that imports ``twilio.rest``.
+"""Twilio's REST API (SMS, calls placed and ended): the only importer of ``twilio.rest``.
 
 ``TWILIO_API_BASE_URL`` sends every request to another host instead of Twilio's (an egress
 proxy, a staging double, the test suite's local fake), the way Twilio suggests: a custom HTTP
@@ -47,7 +47,7 @@ def make_client(account_sid: str, auth_token: str, base_url: str | None = None) 
 
 
 class TwilioApi:
-    """Sends SMS and places calls; errors come out as Transient- or PermanentError."""
+    """Sends SMS, places and ends calls; errors come out as Transient- or PermanentError."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
@@ -67,6 +67,15 @@ class TwilioApi:
                 timeout=timeout,
             )
             return str(call.sid)
+
+    def end_call(self, call_sid: str, status: str = "canceled") -> str:
+        """Hang up a call we placed; returns its status afterwards.
+
+        ``canceled`` ends a call still queued or ringing and leaves one in progress alone;
+        ``completed`` ends it in any state. A call already over stays as it was.
+        """
+        with _classified():
+            return str(self.client.calls(call_sid).update(status=status).status)
 
 
 @contextmanager

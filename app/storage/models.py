@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -69,6 +71,12 @@ class EventRecord(Base):
 
 class Call(Base):
     __tablename__ = "calls"
+    # A contract's calls of a period (SLA reports) without reading anyone else's; the console's
+    # filters by outcome (and the follow-up queue) and by caller likewise (decision 0021).
+    __table_args__ = (Index("ix_calls_contract_started_at", "contract", "started_at"),
+                      # call_sid too: the follow-up count reads this index alone.
+                      Index("ix_calls_outcome_started_at", "outcome", "started_at", "call_sid"),
+                      Index("ix_calls_caller_started_at", "caller", "started_at"))
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     caller: Mapped[str | None] = mapped_column(String(64))
@@ -81,6 +89,10 @@ class Call(Base):
     answered_by: Mapped[str | None] = mapped_column(String(64))
     time_to_answer_seconds: Mapped[float | None] = mapped_column(Float)
     identified_by: Mapped[str | None] = mapped_column(String(16))
+    # Until the accept key, the voicemail or hanging up (see app.calls.ledger).
+    waited_seconds: Mapped[float | None] = mapped_column(Float)
+    # The caller heard that the hotline was closed for their contract.
+    out_of_hours: Mapped[bool | None] = mapped_column(Boolean)
 
     attempts: Mapped[list[Attempt]] = relationship(
         order_by="Attempt.step", back_populates="call", viewonly=True
@@ -94,7 +106,9 @@ class Attempt(Base):
     """One dial step of a call: who was rung, and what came of it."""
 
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("call_sid", "step", name="uq_attempts_call_sid_step"),)
+    __table_args__ = (UniqueConstraint("call_sid", "step", name="uq_attempts_call_sid_step"),
+                      # The calls an engineer was rung for (the console's engineer filter).
+                      Index("ix_attempts_person_call_sid", "person", "call_sid"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     call_sid: Mapped[str] = mapped_column(ForeignKey("calls.call_sid", ondelete="CASCADE"))
@@ -108,6 +122,8 @@ class Attempt(Base):
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pass_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    caller_id: Mapped[str | None] = mapped_column(String(64))
 
     call: Mapped[Call] = relationship(back_populates="attempts", viewonly=True)
 

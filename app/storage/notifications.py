@@ -11,8 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.storage.models import Base, BigId, Json, UTCDateTime
 
 # Lifecycle of a row: pending -> sending -> sent | failed; a transient error puts it back to
-# pending for the job's next retry; "skipped" when the channel cannot be used (no SMTP server).
+# pending for the job's next retry; "skipped" when the channel cannot be used (no SMTP server);
+# "dropped" when an alert page was not sent because its alert was acknowledged or resolved.
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+DROPPED = "dropped"
 
 
 def _now() -> datetime:

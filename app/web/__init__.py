@@ -2,7 +2,7 @@
 
 Blueprints: ``voice`` (Twilio's webhooks), ``health``, ``feeds`` (calendar files), ``admin`` (the
 console and the JSON API), ``alerts`` (Alertmanager and generic webhooks) and ``alert_calls``
-(the TwiML of an alert call).
+(the TwiML of an alert call), ``sms`` (SMS replies to alerts).
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import HotlineConfig
 from app.config.reload import ConfigWatcher, load_with_snapshot
 from app.eventlog.port import Sink
+from app.jobs.events import triggers
 from app.services import build_services, make_guard, make_sink
 from app.settings import Settings, public_url_warning
+from app.storage.incidents import IncidentCache
 from app.storage.overrides import OverrideCache
-from app.web import admin, alert_calls, alerts, feeds, health, voice
+from app.web import admin, alert_calls, alerts, feeds, health, metrics, observe, sms, voice
 from app.web.runtime import Runtime
 from app.web.sessions import WebhookFreeSessionInterface
 
-WEBHOOK_PREFIXES = ("/voice", "/alerts/", "/healthz")
+WEBHOOK_PREFIXES = ("/voice", "/alerts/", "/sms/", "/healthz", "/readyz", "/metrics")
 log = logging.getLogger(__name__)
 
 
@@ -55,13 +57,20 @@ def create_app(
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
     app.config.update(flask_config)
     app.session_interface = WebhookFreeSessionInterface(WEBHOOK_PREFIXES)
-    runtime = Runtime(settings, config, sink or make_sink(settings), config_errors=errors,
+    # While Redis is away, events that queue a notification still go on to a worker.
+    sink = sink or make_sink(settings, lambda event: bool(triggers([event])))
+    runtime = Runtime(settings, config, sink, config_errors=errors,
                       services=services)
     if clock is not None:
         runtime.clock = clock
     cache = overrides or OverrideCache(services.engine, settings.refresh_seconds)
     cache.start()
     app.extensions["hotline_overrides"] = cache
+    # Incidents refresh like the overrides, from the same database (none: no incidents).
+    incidents = IncidentCache(cache.engine, settings.refresh_seconds)
+    incidents.start()
+    app.extensions["hotline_incidents"] = incidents
+    runtime.incidents = lambda: incidents.incidents
     runtime.overrides = lambda: cache.index
     runtime.guard = make_guard(settings, config)
     if watcher_needed:
@@ -71,7 +80,9 @@ def create_app(
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
-    for blueprint in (voice.bp, health.bp, feeds.bp, alerts.bp, alert_calls.voice_bp):
+    observe.init_app(app, timed=bool(settings.metrics_token))
+    for blueprint in (voice.bp, health.bp, feeds.bp, alerts.bp, alert_calls.voice_bp, sms.bp,
+                      metrics.bp):
         app.register_blueprint(blueprint)
     admin.init_app(app)
     return app

@@ -16,6 +16,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from app.alerts.pages import page_key
+from app.calls.incident import Incident
 from app.calls.state import state_key
 from app.config import HotlineConfig
 from app.escalation import ChainPlan, Policy, SteadyChains
@@ -25,6 +26,7 @@ from app.guard.port import Guard, LocalGuard
 from app.schedule import OverrideIndex, Rotation, on_call_with_overrides
 from app.services import Services
 from app.settings import NOTIFY_QUEUE, Settings
+from app.web.probes import Probes
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Runtime:
     sink: Sink
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     overrides: Callable[[], OverrideIndex] = field(default=OverrideIndex)
+    incidents: Callable[[], tuple[Incident, ...]] = field(default=tuple)
     guard: Guard = field(default_factory=LocalGuard)
     config_errors: list[str] = field(default_factory=list)
     watcher: object | None = None
@@ -58,6 +61,11 @@ class Runtime:
     def page_key(self) -> bytes:
         """Seals an alert call's page in its URLs, as the worker that placed it did."""
         return page_key(self.settings.secret_key)
+
+    @cached_property
+    def probes(self) -> Probes:
+        """Redis, the database and the spool, looked at within deadlines (/metrics, /readyz)."""
+        return Probes(self.settings, self.services.engine if self.services else None)
 
     @cached_property
     def notify_queue(self) -> Queue:

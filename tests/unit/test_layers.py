@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 PURE = ("app.calls.flow", "app.calls.ledger", "app.config", "app.contracts", "app.escalation",
-        "app.prompts", "app.schedule", "app.settings", "app.guard.port")
+        "app.prompts", "app.schedule", "app.settings", "app.guard.port", "app.sla.report",
+        "app.schedule.periods", "app.sla.hours", "app.sla.export", "app.allowances",
+        "app.allowances.export")
 FRAMEWORKS = ("flask", "werkzeug", "jinja2", "twilio", "redis", "rq", "sqlalchemy", "alembic")
 
 

@@ -24,10 +24,12 @@ EXEMPT_ENDPOINTS = {"static", "admin.static", "admin.login"}
 
 
 def exempt(rule: Rule) -> bool:
-    """Twilio's webhooks (signed), the health check, static files, calendar feeds (tokens) and
-    the alert receivers (bearer token; their Twilio webhooks are signed)."""
+    """Twilio's webhooks (signed: voice and incoming SMS), the health and readiness checks,
+    the metrics (their own bearer token), static files, calendar feeds (tokens) and the alert
+    receivers (bearer token; their Twilio webhooks are signed)."""
     path = rule.rule
-    return (path.startswith("/voice") or path == "/healthz" or path.startswith("/calendar/")
+    return (path.startswith(("/voice", "/sms/")) or path in ("/healthz", "/readyz", "/metrics")
+            or path.startswith("/calendar/")
             or path.startswith("/alerts/") or rule.endpoint in EXEMPT_ENDPOINTS)
 
 
@@ -68,7 +70,8 @@ def test_every_route_but_the_public_ones_needs_a_login(console: Flask) -> None:
 
 def test_the_exempt_routes_are_only_webhooks_health_static_and_feeds(console: Flask) -> None:
     public = {url.split("/")[1] for _m, url, endpoint in requests_of(console) if not endpoint}
-    assert public <= {"voice", "healthz", "static", "calendar", "admin", "alerts"}
+    assert public <= {"voice", "sms", "healthz", "readyz", "metrics", "static", "calendar", "admin",
+                      "alerts"}
     admin_public = {e for e in EXEMPT_ENDPOINTS if e.startswith("admin.")}
     assert admin_public == {"admin.static", "admin.login"}
 
@@ -89,8 +92,11 @@ def test_a_viewer_can_change_nothing(console: Flask, as_viewer: Any) -> None:
     assert "New override" not in page and "Sign out" in page
 
 
-def test_the_api_changes_nothing(console: Flask) -> None:
-    assert not [u for m, u, _ in requests_of(console, UNSAFE) if u.startswith("/api/")]
+def test_the_api_changes_only_incident_messages(console: Flask) -> None:
+    """Setting and clearing incident messages is the API's one change (an admin's token:
+    tests/web/test_incidents_admin.py); everything else it only reads."""
+    unsafe = {(m, u) for m, u, _ in requests_of(console, UNSAFE) if u.startswith("/api/")}
+    assert unsafe == {("POST", "/api/incidents"), ("DELETE", "/api/incidents/7")}
 
 
 def test_every_form_needs_its_csrf_token(console: Flask, as_admin: Any) -> None:
@@ -98,6 +104,9 @@ def test_every_form_needs_its_csrf_token(console: Flask, as_admin: Any) -> None:
         if not endpoint:
             continue
         response = as_admin.open(url, method=method, data={"handled": "1"})
+        if url.startswith("/api/"):  # a bearer token or nothing: the session cookie opens no API
+            assert response.status_code == 401, (method, url)
+            continue
         assert response.status_code == 400, (method, url)
         assert "Form expired" in response.get_data(as_text=True)
     anonymous = console.test_client()

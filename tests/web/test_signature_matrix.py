@@ -31,7 +31,7 @@ STATE = "c=acme&ch=dana.alice.erin.carol&s=0&v=x"
 ENDPOINTS = ["/voice", "/voice/pin?t=1", f"/voice/dial-result?{STATE}", f"/voice/screen?{STATE}",
              f"/voice/screen-result?{STATE}", f"/voice/voicemail-done?{STATE}",
              f"/voice/leg-status?{STATE}", "/voice/status", f"/voice/recording-status?{STATE}",
-             "/voice/safe-result"]
+             "/voice/safe-result", "/sms/inbound"]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from app.devtools.simulator.clock import Clock, HungUp, Ids
 from app.devtools.simulator.context import API_VERSION, CallContext, LoopLimit, Settings
 from app.devtools.simulator.events import CALLER, ENDED, HANGS_UP, SYSTEM
 from app.devtools.simulator.legs import REJECT
+from app.devtools.simulator.outbound import outbound_params, unanswered
 from app.devtools.simulator.outcomes import CallerScript, NoAnswer, PhoneScript
 from app.devtools.simulator.pacing import Pace, VirtualTime
 from app.devtools.simulator.result import CallResult
@@ -112,6 +113,27 @@ class Simulator:
         leg = CallerLeg(call, clock, CALLER, self._params(result.call_sid, from_, to),
                         list(script.digits))
         self._end(leg, self._run(leg))
+        return result
+
+    def send_late_callbacks(self, result: CallResult) -> int:
+        """Send what Twilio sends minutes after ``result``'s call (transcriptions); how many."""
+        late, result.late_callbacks = result.late_callbacks, []
+        webhooks = Webhooks(self.transport, self.auth_token, self.ids, result,
+                            self.document_checker)
+        for url, params in late:
+            webhooks.callback(url, params, result.duration, self.settings.duplicate_callbacks)
+        return len(late)
+
+    def unanswered_call(self, from_: str, to: str, status: str, call_sid: str | None = None,
+                        ring_seconds: float = 30.0) -> CallResult:
+        """An outbound call (REST ``Calls.create``, ``call_sid``) that ends ``status`` unanswered
+        (``no-answer``, ``busy``, ``failed``, ``canceled``): only its status callbacks."""
+        clock = Clock(self.pace.begin(self.clock_start))
+        result = CallResult(call_sid or self.ids.sid("CA"), clock.start)
+        webhooks = Webhooks(self.transport, self.auth_token, self.ids, result,
+                            self.document_checker, lambda at: self.pace.wait(clock.wall(at)))
+        params = outbound_params(self.settings.account_sid, result.call_sid, from_, to)
+        unanswered(self.settings, webhooks, result, clock, params, status, ring_seconds)
         return result
 
     def _params(self, call_sid: str, from_: str, to: str) -> dict[str, str]:

@@ -11,13 +11,15 @@ class CallerScript:
     """The caller: one entry of ``digits`` per ``<Gather>`` (``None`` stays silent for it).
 
     ``hangup_after_seconds`` ends the call when the virtual clock passes it. For ``<Record>`` the
-    caller speaks ``record_seconds`` and then presses ``record_key`` (or hangs up: ``"hangup"``).
+    caller speaks ``record_seconds`` and then presses ``record_key`` (or hangs up: ``"hangup"``);
+    ``says`` is what a transcription of it reads (nothing said: the transcription fails).
     """
 
     digits: Sequence[str | None] = ()
     hangup_after_seconds: float | None = None
     record_seconds: float = 12.0
     record_key: str = "hangup"
+    says: str = ""
 
 
 @dataclass(frozen=True)

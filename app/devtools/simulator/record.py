@@ -11,6 +11,7 @@ from app.devtools.simulator.legs import Goto, Leg
 from app.devtools.simulator.twiml import bool_attr, int_attr
 
 BEEP_SECONDS = 0.5
+TRANSCRIBE_MAX_SECONDS = 120  # Twilio transcribes recordings up to two minutes long
 
 
 def run_record(leg: Leg, verb: ET.Element, url: str) -> Goto | None:
@@ -83,7 +84,32 @@ def _recording(
             "ErrorCode": "0",
         }
         _recording_callbacks(leg, verb, urljoin(url, callback), params, duration)
+    _transcription(leg, verb, url, fields, duration)
     return fields
+
+
+def _transcription(leg: Leg, verb: ET.Element, url: str, fields: dict[str, str],
+                   duration: int) -> None:
+    """``transcribe="true"``: Twilio posts the text to ``transcribeCallback`` minutes after the
+    call; it waits in the result's ``late_callbacks`` (the test chooses the moment)."""
+    callback = verb.get("transcribeCallback")
+    if not bool_attr(verb, "transcribe") or not callback:
+        return
+    said = leg.call.caller.says.strip()
+    done = bool(said) and duration <= TRANSCRIBE_MAX_SECONDS
+    sid = "TR" + fields["RecordingSid"][2:]
+    params = {
+        "AccountSid": leg.call.settings.account_sid, "CallSid": leg.params["CallSid"],
+        "From": leg.params["From"], "To": leg.params["To"], "CallStatus": "completed",
+        "ApiVersion": leg.params["ApiVersion"], "Direction": leg.params["Direction"],
+        "RecordingSid": fields["RecordingSid"], "RecordingUrl": fields["RecordingUrl"],
+        "TranscriptionSid": sid, "TranscriptionType": "fast",
+        "TranscriptionUrl": fields["RecordingUrl"].replace(
+            f"/Recordings/{fields['RecordingSid']}", f"/Transcriptions/{sid}"),
+        "TranscriptionStatus": "completed" if done else "failed",
+        "TranscriptionText": said if done else "",
+    }
+    leg.call.result.late_callbacks.append((urljoin(url, callback), params))
 
 
 def _recording_callbacks(

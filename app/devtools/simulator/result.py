@@ -46,6 +46,9 @@ class CallResult:
     end_status: str = ""
     duration: float = 0.0
     names: dict[str, str] = field(default_factory=dict)
+    # Callbacks Twilio sends minutes after the call (transcriptions): (url, params), in order,
+    # until Simulator.send_late_callbacks sends them.
+    late_callbacks: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def add(
         self, at: float, who: str, kind: str, text: str = "", language: str | None = None

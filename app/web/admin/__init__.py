@@ -12,7 +12,23 @@ from datetime import timedelta
 from flask import Flask
 
 from app.settings import Settings
-from app.web.admin import alerts, api, auth, calls, oncall, overview, recordings  # noqa: F401 (routes)
+from app.web.admin import (  # noqa: F401 (routes)
+    alert_page,
+    alerts,
+    allowances,
+    api,
+    auth,
+    call_back,
+    calls,
+    export,
+    incidents,
+    me,
+    oncall,
+    overview,
+    recordings,
+    sla,
+    takeover,
+)
 from app.web.admin.web import bp, close_db
 
 TWILIO_API = "https://api.twilio.com"
@@ -56,6 +72,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a phone tab left open at night
     )
     app.config.setdefault("RECORDINGS_BASE_URL", TWILIO_API)
+    app.config.setdefault("EXPORT_SECONDS", export.export_seconds(os.environ))
     auth.csrf.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(api.bp)

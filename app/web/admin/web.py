@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.schedule.readable import SECONDS, local_time
 from app.storage.db import get_engine
 from app.web.runtime import runtime
 
@@ -46,9 +47,9 @@ def zone() -> ZoneInfo:
     return ZoneInfo(runtime().config.hotline.timezone)
 
 
-def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """A UTC instant in the hotline's time zone (the zone the team lives in)."""
-    return moment.astimezone(zone()).strftime(fmt) if moment else "–"
+def local(moment: datetime | None, fmt: str = SECONDS) -> str:
+    """A UTC instant in the hotline's time zone (the zone the team lives in), named."""
+    return local_time(moment, zone(), fmt)
 
 
 def seconds(value: float | None) -> str:
@@ -66,7 +67,7 @@ def person_name(person_id: str | None) -> str:
 
 
 @bp.app_template_filter("local")
-def _local_filter(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+def _local_filter(moment: datetime | None, fmt: str = SECONDS) -> str:
     return local(moment, fmt)
 
 
