@@ -6,6 +6,7 @@ time and report throughput, latency percentiles and errors (connection failures,
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import shutil
 import socket
@@ -63,6 +64,18 @@ def run_load(base: str, requests: list[Signed], concurrency: int, seconds: float
     if tool == "wrk":
         return _run_wrk(base, requests, concurrency, seconds)
     return _run_python(base, requests, concurrency, seconds)
+
+
+def paired_rounds_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options of a benchmark that loads two servers in turn: concurrency, seconds, rounds, tool."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args(argv)
+    args.tool = load_tool(args.tool)
+    return args
 
 
 def load_tool(requested: str = "auto") -> str:

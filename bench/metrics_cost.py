@@ -100,21 +100,14 @@ def webhooks_counted(exposition: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from bench.loadgen import load_tool
+    from bench.loadgen import paired_rounds_arguments
     from bench.stack import workspace
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
-    args = parser.parse_args(argv)
+    args = paired_rounds_arguments(__doc__.splitlines()[0], argv)
     with workspace() as space:
         off, on = start_metrics_pair(space)
         cost = compare_metrics(off, on, args.concurrency, args.seconds, args.rounds,
-                               load_tool(args.tool))
+                               args.tool)
     c = cost.comparison
     print(f"{c.name}: {c.app.rps:.0f} req/s against {c.floor.rps:.0f} ({c.throughput_ratio:.2f}), "
           f"p99 {c.app.p99_ms:.1f} / {c.floor.p99_ms:.1f} ms ({c.p99_ratio:.2f})")

@@ -152,21 +152,14 @@ def compare(app: Server, floor: Server, concurrency: int, seconds: float, rounds
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from bench.loadgen import load_tool
+    from bench.loadgen import paired_rounds_arguments
     from bench.stack import workspace
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
-    args = parser.parse_args(argv)
+    args = paired_rounds_arguments(__doc__.splitlines()[0], argv)
     with workspace() as space:
         app, floor = start_pair(space)
         for c in compare(app, floor, args.concurrency, args.seconds, args.rounds,
-                         load_tool(args.tool)):
+                         args.tool):
             print(f"{c.name}: {c.app.rps:.0f} req/s against {c.floor.rps:.0f} "
                   f"({c.throughput_ratio:.2f}), p99 {c.app.p99_ms:.1f} / {c.floor.p99_ms:.1f} ms")
     return 0

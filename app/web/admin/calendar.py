@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.schedule import OverrideIndex, Rotation, Shift, shifts
-from app.schedule.wallclock import resolve
+from app.schedule.periods import day_start
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,6 @@ class Day:
     day: date
     today: bool
     entries: tuple[Entry, ...]
-
-
-def day_start(day: date, tz: ZoneInfo) -> datetime:
-    return resolve(datetime.combine(day, time()), tz)
 
 
 def weeks(rotation: Rotation, overrides: OverrideIndex, now: datetime, tz: ZoneInfo,

@@ -9,8 +9,8 @@ from flask import render_template, request
 
 from app.calls import events as ev
 from app.calls.params import is_number
+from app.schedule.periods import day_start
 from app.storage.daily import answer_quantiles, attempts_per_person, outcome_counts
-from app.web.admin.calendar import day_start
 from app.web.admin.calls import shown_waiting_count
 from app.web.admin.charts import Chart, column_chart, engineer_chart
 from app.web.admin.oncall import chains_now, overrides_now
