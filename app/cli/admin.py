@@ -12,7 +12,8 @@ import click
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.cli.common import config_option, load_or_exit
+from app.cli.common import config_option, hotline_zone, load_or_exit
+from app.schedule.readable import DATE, local_time
 from app.storage.db import get_engine
 from app.storage.users import (
     ROLES,
@@ -107,8 +108,10 @@ def add_command(username: str, role: str, person_id: str | None, config_path: Pa
 
 @admin_group.command("list")
 @database_option
-def list_command(database_url: str | None) -> None:
-    """Show every account, its role and when it was created."""
+@config_option
+def list_command(database_url: str | None, config_path: Path | None) -> None:
+    """Show every account, its role and when it was created (in the hotline's zone)."""
+    zone = hotline_zone(config_path)
     with open_session(database_url) as session:
         users = list_users(session)
         if not users:
@@ -117,7 +120,7 @@ def list_command(database_url: str | None) -> None:
         for user in users:
             person = f"  person {user.person_id}" if user.person_id else ""
             click.echo(f"{user.username.ljust(width)}  {user.role.ljust(8)}  "
-                       f"created {user.created_at:%Y-%m-%d %H:%M} UTC{person}")
+                       f"created {local_time(user.created_at, zone, DATE)}{person}")
 
 
 @admin_group.command("remove")

@@ -9,10 +9,8 @@ import click
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.cli.common import config_option
-from app.config import ConfigError, load_config
+from app.cli.common import config_option, hotline_zone
 from app.schedule.readable import SECONDS, local_time
-from app.settings import Settings
 from app.storage.db import default_database_url, get_engine
 from app.storage.models import Attempt, Call
 from app.storage.queries import call_with_attempts, recent_calls
@@ -30,7 +28,7 @@ CALL_COLUMNS = ("STARTED", "CALL SID", "CALLER", "CONTRACT", "OUTCOME", "ANSWERE
 def calls_command(limit: int, call_sid: str | None, database_url: str | None,
                   config_path: Path | None) -> None:
     """Show the latest calls, or one call, with every dial attempt (in the hotline's zone)."""
-    zone = _zone(config_path)
+    zone = hotline_zone(config_path)
     engine = get_engine(database_url or default_database_url())
     if not inspect(engine).has_table("calls"):
         raise click.ClickException(f"no call log in {engine.url!r}: start a worker first")
@@ -85,15 +83,6 @@ def _attempt_line(attempt: Attempt) -> str:
 
 def _join(cells: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-
-def _zone(config_path: Path | None) -> str:
-    """The hotline's time zone; UTC (said so) when the file cannot be read: the log still can."""
-    try:
-        return load_config(config_path or Settings.from_env().config_path).hotline.timezone
-    except ConfigError as error:
-        click.echo(f"times in UTC: the configuration is invalid ({error})", err=True)
-        return "UTC"
 
 
 def _when(moment: datetime | None, zone: str) -> str:

@@ -1,4 +1,5 @@
-"""What the commands share: the ``--config`` option, loading the file or exiting with its errors."""
+"""What the commands share: the ``--config`` option, loading the file or exiting with its errors,
+the hotline's time zone for printing times."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def load_or_exit(config_path: Path | None) -> HotlineConfig:
     except ConfigError as exc:
         click.echo(f"invalid configuration:\n{exc}", err=True)
         sys.exit(1)
+
+
+def hotline_zone(config_path: Path | None) -> str:
+    """The hotline's time zone; UTC (said so) when the file cannot be read: the database still can."""
+    try:
+        return load_config(config_path or Settings.from_env().config_path).hotline.timezone
+    except ConfigError as error:
+        click.echo(f"times in UTC: the configuration is invalid ({error})", err=True)
+        return "UTC"

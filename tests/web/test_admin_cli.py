@@ -51,6 +51,14 @@ def test_list_and_remove(console: Flask, admin_db_url: str) -> None:
     assert run(admin_db_url, "remove", "victor", "--yes")[0] == 1
 
 
+def test_list_shows_when_in_the_hotlines_zone(admin_db_url: str) -> None:
+    result = CliRunner().invoke(admin_group, ["list", "--database-url", admin_db_url,
+                                              "--config", str(TEST_CONFIG)])
+    zones = {line.split()[-1] for line in result.output.splitlines()}
+    assert result.exit_code == 0 and zones <= {"CET", "CEST"} and zones, result.output
+    assert "UTC" not in result.output
+
+
 def test_tokens(console: Flask, admin_db_url: str) -> None:
     code, token = run(admin_db_url, "token", "victor", "--label", "tickets")
     assert code == 0 and token.startswith("hl_")
