@@ -22,18 +22,20 @@ from app.prompts import Speech, fill, tier_words
 class ChainSteps(SafeSteps, DialbackSteps):
     """The customer's leg while the chain rings, and the engineer's leg (screening)."""
 
-    def dial_result(self, params: Params, state: CallState) -> Reply:
+    def dial_result(self, params: Params, state: CallState, round_: int = 0) -> Reply:
+        """A step's <Dial> ended; ``round_``: which wait for busy engineers it rang after."""
         sid = call_sid(params)
         status = params.get("DialCallStatus", "")
         bridged = params.get("DialBridged", "").lower() == "true"
         outcome = dial_outcome(status, bridged)
         step, leg = self._step(state), clip(params.get("DialCallSid"))
-        key = f"dial:{step}:result" if step is not None else f"dial:-:{leg}:result"
+        key = f"dial:{step_key(step, round_)}:result" if step is not None \
+            else f"dial:-:{leg}:result"
         result = self._event(ev.DIAL_RESULT, sid, key, {
             "step": step, "person": state.person, "leg_sid": leg,
             "dial_status": clip(status), "bridged": bridged,
             "talk_seconds": to_int(params.get("DialCallDuration")) if bridged else 0,
-            "outcome": outcome,
+            "outcome": outcome, **round_data(round_),
         })
         if outcome == ev.CONNECTED or params.get("CallStatus") in FINISHED:
             self.guard.released(sid)
@@ -41,7 +43,8 @@ class ChainSteps(SafeSteps, DialbackSteps):
         elif step is None:  # which step rang is unknown: skip nobody, restart nobody
             reply = self._safe_dial(params)
         else:
-            reply = self._dial(sid, params, state.at_step(state.step + 1), announce=True)
+            reply = self._dial(sid, params, state.at_step(state.step + 1), announce=True,
+                               round_=round_)
         reply.events.insert(0, result)
         return reply
 
@@ -122,9 +125,9 @@ class ChainSteps(SafeSteps, DialbackSteps):
         events: list[ev.Event] = []
         previous_pass = state.at_step(state.step - 1).pass_number
         while state.person is not None and (reason := self._unavailable(state.person)):
-            events.append(self._event(ev.STEP_SKIPPED, sid, f"skip:{state.step}", {
-                "step": state.step, "person": state.person, "reason": reason,
-            }))
+            events.append(self._event(ev.STEP_SKIPPED, sid, f"skip:{step_key(state.step, round_)}",
+                                      {"step": state.step, "person": state.person,
+                                       "reason": reason, **round_data(round_)}))
             state = state.at_step(state.step + 1)
         if state.person is not None and self._waited_out(state):
             reply = self._offered_voicemail(sid, state, "wait limit reached")
@@ -149,13 +152,13 @@ class ChainSteps(SafeSteps, DialbackSteps):
             caller_id=self._shown_number(params, line, policy),
             ring_seconds=ring,
             time_limit=self.config.security.max_call_minutes * 60,
-            action_url=self.url_for("voice.dial_result", query),
+            action_url=self.url_for("voice.dial_result", {**query, **round_query(round_)}),
             screen_url=self.url_for("voice.screen", query),
             status_url=self.url_for("voice.leg_status", query),
         )
-        events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{state.step}:started", {
+        events.append(self._event(ev.DIAL_STARTED, sid, f"dial:{step_key(state.step, round_)}:started", {
             "step": state.step, "person": person.id, "number": person.phone, "ring_seconds": ring,
-            "pass": state.pass_number, "caller_id": step.caller_id,
+            "pass": state.pass_number, "caller_id": step.caller_id, **round_data(round_),
         }))
         prompts = self._said(state)
         again = state.pass_number > previous_pass
@@ -184,3 +187,19 @@ class ChainSteps(SafeSteps, DialbackSteps):
                 return customer
         dialled = params.get("To")
         return dialled if dialled in line.numbers else line.numbers[0]
+
+
+def step_key(step: int | None, round_: int) -> str:
+    """A step in its events' keys: the step, and after a wait for busy engineers that rang the
+    chain again, the round too (``3:r1``); the first round keeps the keys logs always had."""
+    return f"{step}:r{round_}" if round_ else str(step)
+
+
+def round_data(round_: int) -> dict[str, int]:
+    """``round`` in a step's event data, after a wait for busy engineers only."""
+    return {"round": round_} if round_ else {}
+
+
+def round_query(round_: int) -> dict[str, str]:
+    """The round in a dial's action URL (``r``), after a wait for busy engineers only."""
+    return {"r": str(round_)} if round_ else {}

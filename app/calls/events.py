@@ -32,6 +32,9 @@ VOICEMAIL_RECORDED = "voicemail.recorded"  # data: recording_sid, recording_url,
 RECORDING_STATUS = "recording.status"    # data: recording_sid, recording_url, status, duration
 VOICEMAIL_TRANSCRIBED = "voicemail.transcribed"  # data: recording_sid, status, transcription_text
 CALL_ENDED = "call.ended"                # data: call_status, duration
+# A while after a call's end was stored, its log is taken as final and the call is counted;
+# queued by the log worker that stored the end (app.jobs.events), never by a webhook. data: none.
+CALL_SETTLED = "call.settled"
 LANGUAGE_CHOSEN = "language.chosen"      # data: key (the digit, "" for none), language (tag)
 # Callbacks: every engineer was on another call (offered, round), the caller asked for one
 # (requested: number, source caller_id|typed, contract) or was refused (refused: reason), and
@@ -54,7 +57,7 @@ ALL_TYPES = frozenset(
         VOICEMAIL_STARTED, VOICEMAIL_RECORDED, RECORDING_STATUS, VOICEMAIL_TRANSCRIBED, CALL_ENDED,
         LANGUAGE_CHOSEN,
         CALLBACK_OFFERED, CALLBACK_REQUESTED, CALLBACK_REFUSED, CALLBACK_LEG, CALLBACK_RESULT,
-        INCIDENT_HEARD, INCIDENT_PRESSED, TRIAGE_CHOSEN,
+        INCIDENT_HEARD, INCIDENT_PRESSED, TRIAGE_CHOSEN, CALL_SETTLED,
     }
 )
 

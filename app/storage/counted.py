@@ -1,6 +1,11 @@
 """Counting calls and dial attempts as their events are first stored: once each, however often
 Twilio or a retried job delivers them (``hotline_calls_total``, ``hotline_dial_attempts_total``).
-A worker killed between storing and counting loses those counts: the log itself is complete."""
+
+A call counts when its end is settled (``call.settled``, stored a while after the end by a
+batch the log worker queued then): by then the events that trail the end or that another worker
+stored out of order (the voicemail's recording, the call's start) are in its log, and the one
+transaction that first stores that event counts it, with the outcome its log shows. A worker
+killed between storing and counting loses those counts: the log itself is complete."""
 
 from __future__ import annotations
 
@@ -19,14 +24,13 @@ CALL_OUTCOMES = frozenset({ev.OUTCOME_CONNECTED, ev.OUTCOME_VOICEMAIL, ev.OUTCOM
 
 
 def count_new(new_rows: Iterable[dict[str, Any]], folded: Mapping[str, FoldedCall]) -> None:
-    """Count the dial results and call ends among events stored for the first time just now,
-    ``folded`` holding their calls as just rebuilt: a call with the outcome its log shows at
-    its end."""
+    """Count the dial results and settled calls among events stored for the first time just
+    now, ``folded`` holding their calls as just rebuilt: a call with its log's outcome then."""
     for row in new_rows:
         if row["type"] == ev.DIAL_RESULT:
             outcome = (row["data"] or {}).get("outcome")
             DIAL_ATTEMPTS.labels(outcome if outcome in ATTEMPT_OUTCOMES else "other").inc()
-        elif row["type"] == ev.CALL_ENDED and row["call_sid"] in folded:
+        elif row["type"] == ev.CALL_SETTLED and row["call_sid"] in folded:
             CALLS.labels(*call_labels(folded[row["call_sid"]])).inc()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy import event as sa_event
 
 from app.storage import fold_cache, get_engine, store_events
-from tests.support.ledger_events import DECLINED_THEN_CONNECTED, SID, THREE_CALLS, for_call
+from tests.support.ledger_events import DECLINED_THEN_CONNECTED, SID, THREE_CALLS, for_call, settled
 from tests.support.sql import snapshot, wipe
 
 
@@ -69,7 +69,7 @@ def one_go_after_wipe(engine: Engine, events: list[dict[str, Any]]) -> dict[str,
 
 def test_a_known_call_costs_no_read_of_its_events(engine: Engine) -> None:
     """The second job of a call this process folded reads keys only, and writes what changed."""
-    first, rest = DECLINED_THEN_CONNECTED[:-3], DECLINED_THEN_CONNECTED[-3:]
+    first, rest = DECLINED_THEN_CONNECTED[:-3], [*DECLINED_THEN_CONNECTED[-3:], settled()]
     store_events(engine, first)
     statements: list[str] = []
 
@@ -86,5 +86,5 @@ def test_a_known_call_costs_no_read_of_its_events(engine: Engine) -> None:
     reads = [s for s in statements if s.startswith("SELECT") and "FOR UPDATE" not in s]
     assert len(reads) == 1 and "EVENTS.DATA" not in reads[0], reads  # keys only
     assert not any(s.startswith("DELETE") for s in statements), statements
-    # the call's end counted with its labels from the fold, without reading it back
+    # the settled call counted with its labels from the fold, without reading it back
     assert REGISTRY.get_sample_value("hotline_calls_total", labels) == counted + 1

@@ -53,6 +53,11 @@ def ended(sec: float) -> ev.Event:
     return e(ev.CALL_ENDED, "end", sec, call_status="completed", duration=int(sec))
 
 
+def settled(sec: float = 600) -> ev.Event:
+    """The end's follow-up taking the log as final: the call counts then."""
+    return e(ev.CALL_SETTLED, "settled", sec)
+
+
 def answered_leg(step: int, t: float, digits: str | None, bridged: bool, talk: int = 0,
                  dial_status: str = "completed") -> list[ev.Event]:
     """A leg dialled at t, answered at t+5, screened at t+8, over at t+9+talk."""

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.pages import page_key
 from app.config import HotlineConfig
+from app.jobs.events import SETTLE_PREFIX
 from app.notify.mail import Mailer
 from app.notify.queueing import NOTIFY_QUEUE
 from app.notify.twilio_api import TwilioApi, make_client
@@ -129,10 +130,12 @@ def work(redis_url: str) -> bool:
 
 
 def scheduled(redis_url: str) -> list[str]:
-    """The ids of the jobs waiting for their time (timers, retries), both queues."""
+    """The ids of the jobs waiting for their time (timers, retries), both queues; not the call
+    log's settling of the calls' ends."""
     connection = Redis.from_url(redis_url)
     return sorted(job_id for name in QUEUES
-                  for job_id in _queue(connection, name).scheduled_job_registry.get_job_ids())
+                  for job_id in _queue(connection, name).scheduled_job_registry.get_job_ids()
+                  if not job_id.startswith(SETTLE_PREFIX))
 
 
 def make_due(redis_url: str, prefix: str = "") -> list[str]:

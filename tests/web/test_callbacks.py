@@ -89,6 +89,32 @@ def test_the_waits_run_out_into_the_voicemail_which_offers_the_key_too(sim, sink
     assert summarise(sink.events).outcome == ev.OUTCOME_VOICEMAIL
 
 
+def test_each_round_of_the_wait_logs_its_skips_again(sim, sink, busy) -> None:  # type: ignore[no-untyped-def]
+    result = sim.place_call(ACME, HOTLINE, CallerScript(digits=[None] * 4, record_key="#"))
+
+    assert result.errors == []
+    stored = {e["key"]: e["data"] for e in sink.of_type(ev.STEP_SKIPPED)}  # once by key
+    rounds = range(4)  # the first, and one after each of the 3 waits
+    assert sorted((d.get("round", 0), d["step"], d["person"]) for d in stored.values()) == [
+        (r, step, person) for r in rounds for step, person in enumerate(CHAIN)]
+    assert f"{result.call_sid}:skip:0" in stored, "the first round's keys are the old ones"
+
+
+def test_a_round_after_the_wait_logs_its_dials_under_its_own_keys(sim, sink, app) -> None:  # type: ignore[no-untyped-def]
+    app.extensions["hotline"].guard = BusyFor(2 * len(CHAIN))
+    phones = {DANA: NoAnswer(), ALICE: Answer(press="1", talk_seconds=30)}
+    result = sim.place_call(ACME, HOTLINE, CallerScript(digits=[None]), phones)
+
+    assert result.errors == [] and result.connected_to == ALICE
+    sid = result.call_sid
+    dials = {e["key"]: e["data"] for e in sink.events
+             if e["type"] in (ev.DIAL_STARTED, ev.DIAL_RESULT)}
+    assert sorted(dials) == sorted(f"{sid}:dial:{step}:r1:{what}" for step in (0, 1)
+                                   for what in ("started", "result"))
+    assert [d.get("round") for d in dials.values()] == [1, 1, 1, 1]
+    assert summarise(sink.events).outcome == ev.OUTCOME_CONNECTED
+
+
 def test_at_the_voicemail_prompt_2_asks_for_a_callback(sim, sink) -> None:  # type: ignore[no-untyped-def]
     phones = {DANA: NoAnswer(), ALICE: NoAnswer(), ERIN: NoAnswer(), CAROL: NoAnswer()}
     result = sim.place_call(ACME, HOTLINE, CallerScript(digits=["2", "1#"]), phones)

@@ -1,4 +1,5 @@
-"""Webhooks whose query carries more than the call state: the busy wait's round, the incident.
+"""Webhooks whose query carries more than the call state: the busy wait's round (also in the
+result of a dial after one), the incident.
 
 Twilio signs the whole URL, so these values come from us; they are read leniently all the same.
 """
@@ -18,6 +19,13 @@ def busy_retry() -> Response:
     found = round_of(req)
     return answer(rt, flow(rt, req).busy_retry(params(req), state(rt, req) or NO_STATE,
                                                99 if found is None else found))
+
+
+@bp.post("/dial-result")
+def dial_result() -> Response:
+    rt, req = runtime(), current_request()
+    return answer(rt, flow(rt, req).dial_result(params(req), state(rt, req) or NO_STATE,
+                                                round_of(req) or 0))
 
 
 @bp.post("/callback-key")

@@ -192,7 +192,6 @@ STEPS: dict[str, tuple[str, Callable[..., Any], bool, Callable[..., Response]]] 
     "": ("incoming", CallFlow.incoming, False, answer),
     "/emergency": ("emergency", CallFlow.emergency, True, answer),
     "/language": ("language", CallFlow.language_chosen, True, answer),
-    "/dial-result": ("dial_result", CallFlow.dial_result, True, answer),
     "/screen": ("screen", CallFlow.screen, True, answer),
     "/screen-result": ("screen_result", CallFlow.screen_result, True, answer),
     "/voicemail-done": ("voicemail_done", CallFlow.voicemail_done, True, answer),
