@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from app.storage.models import Attempt, Call, EventRecord, Voicemail
+from app.storage.waiting import WaitingCall
 from tests.support.calls import PlacedCall
 from tests.support.oracle import expected_attempts, expected_events, expected_outcome
 from tests.support.waiting import wait_until
@@ -125,6 +126,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "calls": (Call, [Call.call_sid]),
         "attempts": (Attempt, [Attempt.call_sid, Attempt.step]),
         "voicemails": (Voicemail, [Voicemail.call_sid, Voicemail.recording_sid]),
+        "waiting_calls": (WaitingCall, [WaitingCall.call_sid]),
     }
     result = {}
     with Session(engine) as session:
@@ -134,8 +136,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return result
 
 
-def wipe(engine: Engine, tables: tuple[str, ...] = ("voicemails", "attempts", "calls", "events")
-         ) -> None:
+def wipe(engine: Engine, tables: tuple[str, ...] = ("waiting_calls", "voicemails", "attempts",
+                                                   "calls", "events")) -> None:
     with engine.begin() as conn:
         for table in tables:
             conn.execute(text(f"DELETE FROM {table}"))

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.storage.accounts import FollowUp
 from app.storage.models import Call, EventRecord
 from app.storage.queries import call_with_attempts
+from app.storage.waiting import mark_handled, put_back, waiting_calls, waiting_count
 from app.web.admin.auth import current_user
 from app.web.admin.filters import (
     MISSED_OUTCOMES,
@@ -26,9 +25,6 @@ from app.web.admin.timeline import PHASE_NAMES, build_timeline, in_flow_order, t
 from app.web.admin.web import bp, db, engine, now, person_name, runtime, zone
 
 FOLLOW_UP_LIMIT = 200
-WAITING_SECONDS = 30.0  # how long a worker shows the same follow-up count (another's change)
-_waiting: dict[str, tuple[float, int]] = {}  # database URL -> (when counted, count)
-_waiting_lock = threading.Lock()
 
 
 def current_filter(max_per_page: int = 200) -> tuple[CallFilter, list[str]]:
@@ -78,53 +74,24 @@ def call_page(call_sid: str) -> str:
 def follow_up(call_sid: str) -> BaseResponse:
     if db().get(Call, call_sid) is None:
         abort(404)
-    row = db().get(FollowUp, call_sid)
     user = current_user()
     assert user is not None  # the guard let only signed-in admins through
     if request.form.get("handled") == "1":
-        if row is None:
-            note = (request.form.get("note") or "").strip()[:200] or None
-            db().add(FollowUp(call_sid=call_sid, handled_at=now(), handled_by=user.username,
-                              note=note))
+        note = (request.form.get("note") or "").strip()[:200] or None
+        mark_handled(engine(), call_sid, user.username, now(), note)
         flash("Marked as handled.")
-    elif row is not None:
-        db().delete(row)
+    elif db().get(FollowUp, call_sid) is not None:
+        put_back(engine(), call_sid)
         flash("Back in the follow-up queue.")
-    db().commit()
-    _forget_waiting_count()
     if request.form.get("back") == "follow-ups":
         return redirect(url_for("admin.follow_ups"), 303)
     return redirect(url_for("admin.call_page", call_sid=call_sid), 303)
 
 
-def waiting_query() -> Any:
-    """Missed calls nobody marked handled: the (outcome, started_at) index, a probe each."""
-    handled = exists().where(FollowUp.call_sid == Call.call_sid)
-    return select(Call).where(Call.outcome.in_(MISSED_OUTCOMES), ~handled)
-
-
-def waiting_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(waiting_query().subquery())) or 0)
-
-
 def shown_waiting_count() -> int:
-    """The count the navigation and the overview show: counted at most every
-    ``WAITING_SECONDS`` per worker, since counting reads every missed call of the log (decision
-    0021); a follow-up handled in this worker shows at once."""
-    key = str(engine().url)
-    with _waiting_lock:
-        counted = _waiting.get(key)
-    if counted is not None and time.monotonic() - counted[0] < WAITING_SECONDS:
-        return counted[1]
-    count = waiting_count(db())
-    with _waiting_lock:
-        _waiting[key] = (time.monotonic(), count)
-    return count
-
-
-def _forget_waiting_count() -> None:
-    with _waiting_lock:
-        _waiting.pop(str(engine().url), None)
+    """The count the navigation and the overview show: the waiting calls' table counted on
+    each page, so a change shows in every worker at once (decision 0021)."""
+    return waiting_count(db().connection())
 
 
 @bp.context_processor
@@ -134,8 +101,8 @@ def _inject_counts() -> dict[str, Any]:
 
 @bp.get("/follow-ups")
 def follow_ups() -> str:
-    waiting = db().scalars(waiting_query().options(selectinload(Call.voicemails))
-                           .order_by(Call.started_at.desc()).limit(FOLLOW_UP_LIMIT))
+    waiting = db().scalars(waiting_calls().options(selectinload(Call.voicemails))
+                           .limit(FOLLOW_UP_LIMIT))
     done = db().execute(select(Call, FollowUp).join(FollowUp, FollowUp.call_sid == Call.call_sid)
                         .order_by(FollowUp.handled_at.desc()).limit(20))
     return render_template("admin/follow_ups.html", waiting=list(waiting), done=list(done),

@@ -15,13 +15,12 @@ from app.calls import events as ev
 from app.contracts import normalise_number
 from app.feeds.window import parse_bound
 from app.storage.models import Attempt, Call
+from app.storage.waiting import MISSED_OUTCOMES
 
 MISSED = "missed"
 IN_PROGRESS = "in-progress"
 OUTCOMES = (ev.OUTCOME_CONNECTED, MISSED, ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED,
             ev.OUTCOME_CALLBACK, ev.OUTCOME_CALLED_BACK, ev.OUTCOME_REJECTED, IN_PROGRESS)
-# Calls waiting for someone to call back (the follow-up queue; "missed" in the list's filter).
-MISSED_OUTCOMES = (ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED, ev.OUTCOME_CALLBACK)
 PER_PAGE, MAX_PER_PAGE = 50, 200
 PAGES_AHEAD = 20  # counted past the page shown; beyond, "more than"
 _FIELDS = ("from", "to", "contract", "outcome", "engineer", "number", "caller")
