@@ -1,22 +1,55 @@
-"""The overview's figures aggregated in SQL: calls per local day and outcome, time-to-answer
-quantiles per day and for the period, attempts per engineer. A few rows per day come back,
-whatever the size of the log (decision 0021)."""
+"""The overview's figures of local days aggregated in SQL: per day, calls per outcome, the
+times to answer as a histogram in tenths of a second, attempts per engineer and status. A few
+rows per day come back, whatever the size of the log (decisions 0021 and 0026)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Integer, case, cast, func, literal, select
 
 from app.calls import events as ev
+from app.sla.histogram import summed
 from app.storage.models import Attempt, Call
 
-TENTHS = (5, 9)  # the median and the 90th percentile, in tenths (integer arithmetic in SQL)
-Quantiles = dict[int, float]  # tenths -> value
+
+@dataclass
+class DayFigures:
+    """What the overview shows of a day (or of several, summed)."""
+
+    outcomes: dict[str | None, int] = field(default_factory=dict)  # None: still running
+    answer_tenths: dict[int, int] = field(default_factory=dict)  # connected calls' histogram
+    attempts: dict[tuple[str | None, str], int] = field(default_factory=dict)  # (person, status)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"outcomes": [[o, n] for o, n in sorted(self.outcomes.items(), key=_by_text)],
+                "answer_tenths": sorted([t, n] for t, n in self.answer_tenths.items()),
+                "attempts": [[p, s, n] for (p, s), n in sorted(self.attempts.items(), key=_by_text)]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DayFigures:
+        return cls({o: n for o, n in data["outcomes"]}, {t: n for t, n in data["answer_tenths"]},
+                   {(p, s): n for p, s, n in data["attempts"]})
+
+
+def _by_text(item: tuple[Any, int]) -> str:
+    return repr(item[0])
+
+
+def summed_days(days: Iterable[DayFigures]) -> DayFigures:
+    """The figures of several days together."""
+    outcomes: Counter[str | None] = Counter()
+    attempts: Counter[tuple[str | None, str]] = Counter()
+    histograms = []
+    for day in days:
+        outcomes.update(day.outcomes)
+        attempts.update(day.attempts)
+        histograms.append(day.answer_tenths)
+    return DayFigures(dict(outcomes), summed(histograms), dict(attempts))
 
 
 def day_of(column: Any, bounds: Sequence[datetime]) -> ColumnElement[int]:
@@ -30,73 +63,31 @@ def day_of(column: Any, bounds: Sequence[datetime]) -> ColumnElement[int]:
     return split(0, len(bounds) - 1)
 
 
-def _in(bounds: Sequence[datetime]) -> ColumnElement[bool]:
-    return (Call.started_at >= bounds[0]) & (Call.started_at < bounds[-1])
+def answer_tenths(dialect: str) -> ColumnElement[int]:
+    """A connected call's time to answer in tenths of a second, halves up as
+    ``app.sla.histogram.tenths`` (NULL for other calls). SQLite's CAST truncates, which is the
+    floor of a time that is never negative; PostgreSQL's would round half to even."""
+    scaled = Call.time_to_answer_seconds * 10 + 0.5
+    whole = cast(func.floor(scaled) if dialect == "postgresql" else scaled, Integer)
+    return case((Call.outcome == ev.OUTCOME_CONNECTED, whole), else_=None)
 
 
-def outcome_counts(session: Session, bounds: Sequence[datetime]) -> dict[tuple[int, str | None], int]:
-    """Calls per (day index, outcome) in [bounds[0], bounds[-1])."""
+def aggregate_days(conn: Connection, bounds: Sequence[datetime]) -> list[DayFigures]:
+    """The figures of each day [bounds[i], bounds[i + 1]) from the calls and attempts rows:
+    two GROUP BYs over the calls of the range (read through the started_at index)."""
+    days = [DayFigures() for _ in bounds[1:]]
     day = day_of(Call.started_at, bounds)
-    rows = session.execute(select(day, Call.outcome, func.count())
-                           .where(_in(bounds)).group_by(day, Call.outcome))
-    return {(int(d), outcome): int(n) for d, outcome, n in rows}
-
-
-def answer_quantiles(session: Session, bounds: Sequence[datetime]
-                     ) -> tuple[dict[int, Quantiles], Quantiles]:
-    """Median and 90th percentile of the time to answer, per day index and for the period,
-    interpolated as ``app.sla.report.quantile``: the database ranks, only the ranks needed
-    come back."""
-    tta = Call.time_to_answer_seconds
-    day = day_of(Call.started_at, bounds)
-    ranked = select(
-        day.label("day"), tta.label("tta"),
-        func.row_number().over(partition_by=day, order_by=tta).label("rn"),
-        func.count().over(partition_by=day).label("n"),
-        func.row_number().over(order_by=tta).label("rn_all"),
-        func.count().over().label("n_all"),
-    ).where(_in(bounds), Call.outcome == ev.OUTCOME_CONNECTED, tta.is_not(None)).subquery()
-    c = ranked.c
-    rows = session.execute(select(c.day, c.tta, c.rn, c.n, c.rn_all, c.n_all)
-                           .where(or_(_wanted(c.rn, c.n), _wanted(c.rn_all, c.n_all))))
-    per_day: dict[int, dict[int, float]] = defaultdict(dict)
-    counts: dict[int, int] = {}
-    whole: dict[int, float] = {}
-    n_all = 0
-    for d, value, rn, n, rn_all, total in rows:
-        per_day[int(d)][int(rn) - 1] = float(value)
-        counts[int(d)] = int(n)
-        whole[int(rn_all) - 1] = float(value)
-        n_all = int(total)
-    return ({d: _interpolate(ranks, counts[d]) for d, ranks in per_day.items()},
-            _interpolate(whole, n_all) if n_all else {})
-
-
-def _wanted(rn: Any, n: Any) -> ColumnElement[bool]:
-    terms = []
-    for tenths in TENTHS:
-        low = (n - 1) * tenths // 10
-        terms += [rn - 1 == low, rn - 1 == low + 1]
-    return or_(*terms)
-
-
-def _interpolate(ranks: dict[int, float], n: int) -> Quantiles:
-    out: Quantiles = {}
-    for tenths in TENTHS:
-        low, rest = divmod((n - 1) * tenths, 10)
-        value = ranks[low]
-        if rest:
-            value += (ranks[low + 1] - value) * rest / 10
-        out[tenths] = value
-    return out
-
-
-def attempts_per_person(session: Session, start: datetime, end: datetime
-                        ) -> list[tuple[str | None, str, int]]:
-    """(person, attempt status, how many) for the calls that started in [start, end)."""
-    rows = session.execute(
-        select(Attempt.person, Attempt.status, func.count())
-        .join(Call, Call.call_sid == Attempt.call_sid)
-        .where(Call.started_at >= start, Call.started_at < end)
-        .group_by(Attempt.person, Attempt.status))
-    return [(person, status, int(n)) for person, status, n in rows]
+    in_range = (Call.started_at >= bounds[0]) & (Call.started_at < bounds[-1])
+    tenths = answer_tenths(conn.dialect.name)
+    for d, outcome, t, n in conn.execute(select(day, Call.outcome, tenths, func.count())
+                                         .where(in_range).group_by(day, Call.outcome, tenths)):
+        figures = days[int(d)]
+        figures.outcomes[outcome] = figures.outcomes.get(outcome, 0) + int(n)
+        if t is not None:
+            figures.answer_tenths[int(t)] = int(n)
+    for d, person, status, n in conn.execute(
+            select(day, Attempt.person, Attempt.status, func.count())
+            .join(Call, Call.call_sid == Attempt.call_sid).where(in_range)
+            .group_by(day, Attempt.person, Attempt.status)):
+        days[int(d)].attempts[(person, status)] = int(n)
+    return days

@@ -14,8 +14,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from app.schedule.periods import day_start
+from app.sla.histogram import histogram_of, histogram_quantile
 from app.storage import get_engine
-from app.storage.daily import answer_quantiles, attempts_per_person, outcome_counts
+from app.storage.daily import aggregate_days, summed_days
 from app.storage.models import Attempt, Call
 from app.web.admin.filters import CallFilter, calls_query, page_of_calls
 from app.web.admin.stats import quantile
@@ -43,25 +44,26 @@ def test_daily_aggregates_equal_the_figures_of_every_row(log: Engine) -> None:
     with Session(log) as session:
         rows = session.execute(select(Call.started_at, Call.outcome, Call.time_to_answer_seconds)
                                .where(Call.started_at >= bounds[0], Call.started_at < bounds[-1])).all()
-        counts = outcome_counts(session, bounds)
-        per_day, period = answer_quantiles(session, bounds)
-        people = attempts_per_person(session, bounds[0], bounds[-1])
-        attempts = session.execute(select(Attempt.person, Attempt.status).join(Call).where(
-            Call.started_at >= bounds[0], Call.started_at < bounds[-1])).all()
+        per_day = aggregate_days(session.connection(), bounds)
+        attempts = session.execute(select(Call.started_at, Attempt.person, Attempt.status).join(Call)
+                                   .where(Call.started_at >= bounds[0], Call.started_at < bounds[-1])).all()
     index = {d: i for i, d in enumerate(days)}
-    expected = Counter((index[at.astimezone(TZ).date()], outcome) for at, outcome, _ in rows)
-    assert counts == dict(expected) and sum(counts.values()) == len(rows) > 300
+    outcomes = Counter((index[at.astimezone(TZ).date()], outcome) for at, outcome, _ in rows)
+    assert {(i, o): n for i, d in enumerate(per_day) for o, n in d.outcomes.items()} == outcomes
+    assert sum(outcomes.values()) == len(rows) > 300
     times: dict[int, list[float]] = defaultdict(list)
     for at, outcome, tta in rows:
         if outcome == "connected" and tta is not None:
             times[index[at.astimezone(TZ).date()]].append(tta)
-    assert per_day.keys() == times.keys()
-    for day, values in times.items():
-        assert per_day[day][5] == pytest.approx(quantile(values, 0.5))
-        assert per_day[day][9] == pytest.approx(quantile(values, 0.9))
+    assert {i: d.answer_tenths for i, d in enumerate(per_day) if d.answer_tenths} == {
+        i: histogram_of(values) for i, values in times.items()}
+    period = summed_days(per_day)
     every = [v for values in times.values() for v in values]
-    assert period == {5: pytest.approx(quantile(every, 0.5)), 9: pytest.approx(quantile(every, 0.9))}
-    assert Counter({(p, s): n for p, s, n in people}) == Counter(attempts)
+    for q in (0.5, 0.9):  # within the twentieth of a second the tenths round away
+        assert histogram_quantile(period.answer_tenths, q) == pytest.approx(quantile(every, q), abs=0.0501)
+    assert Counter(period.attempts) == Counter((p, s) for _, p, s in attempts)
+    assert Counter((index[at.astimezone(TZ).date()], p, s) for at, p, s in attempts) == Counter(
+        {(i, p, s): n for i, d in enumerate(per_day) for (p, s), n in d.attempts.items()})
 
 
 def test_a_page_counts_no_further_than_twenty_pages_past_it(log: Engine) -> None:

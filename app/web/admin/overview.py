@@ -9,8 +9,9 @@ from flask import render_template, request
 
 from app.calls import events as ev
 from app.calls.params import is_number
-from app.schedule.periods import day_start
-from app.storage.daily import answer_quantiles, attempts_per_person, outcome_counts
+from app.sla.histogram import histogram_quantile
+from app.storage.call_days import figures_of_days
+from app.storage.daily import DayFigures, summed_days
 from app.web.admin.calls import shown_waiting_count
 from app.web.admin.charts import Chart, column_chart, engineer_chart
 from app.web.admin.oncall import chains_now, overrides_now
@@ -29,40 +30,34 @@ def _percent(value: float) -> str:
 def overview() -> str:
     days_asked = request.args.get("days", "")
     period = int(days_asked) if is_number(days_asked, 4) and int(days_asked) in PERIODS else DEFAULT_PERIOD
-    tz = zone()
-    today = now().astimezone(tz).date()
+    today = now().astimezone(zone()).date()
     days = days_between(today - timedelta(days=period - 1), today)
-    bounds = [day_start(d, tz) for d in days] + [day_start(today + timedelta(days=1), tz)]
-    counts = outcome_counts(db(), bounds)
-    per_day_q, period_q = answer_quantiles(db(), bounds)
-    daily = [counted_figures(d.isoformat(), _of_day(counts, i), per_day_q.get(i, {}))
-             for i, d in enumerate(days)]
-    total = counted_figures("period", _of_day(counts, None), period_q)
-    attempts = attempts_per_person(db(), bounds[0], bounds[-1])
+    per_day = figures_of_days(db(), zone(), days, now())
+    period_figures = summed_days(per_day)
+    daily = [_figures(d.isoformat(), f) for d, f in zip(days, per_day, strict=True)]
+    total = _figures("period", period_figures)
+    attempts = [(person, status, n) for (person, status), n in period_figures.attempts.items()]
     return render_template(
         "admin/overview.html", period=period, periods=PERIODS, total=total,
-        charts=charts(days, daily, counts, attempts),
+        charts=charts(days, daily, per_day, attempts),
         waiting=shown_waiting_count(), chains=chains_now(), overrides=overrides_now(),
         first=days[0], last=today, percent=_percent,
     )
 
 
-def _of_day(counts: dict[tuple[int, str | None], int], day: int | None) -> dict[str | None, int]:
-    """Calls per outcome of one day index (None: every day)."""
-    out: dict[str | None, int] = {}
-    for (d, outcome), n in counts.items():
-        if day is None or d == day:
-            out[outcome] = out.get(outcome, 0) + n
-    return out
+def _figures(label: str, day: DayFigures) -> Figures:
+    quantiles = {tenths: value for tenths in (5, 9)
+                 if (value := histogram_quantile(day.answer_tenths, tenths / 10)) is not None}
+    return counted_figures(label, day.outcomes, quantiles)
 
 
-def charts(days: list[date], daily: list[Figures], counts: dict[tuple[int, str | None], int],
+def charts(days: list[date], daily: list[Figures], per_day: list[DayFigures],
            attempts: list[tuple[str | None, str, int]]) -> list[Chart]:
     def series(value: Callable[[Figures], float | None]) -> list[float | None]:
         return [value(d) for d in daily]
 
     def missed(outcome: str) -> list[float | None]:
-        return [counts.get((i, outcome), 0) for i in range(len(days))]
+        return [d.outcomes.get(outcome, 0) for d in per_day]
 
     engineers = [(person_name(f.person), f.answered, f.missed)
                  for f in per_engineer_counted(attempts)]
