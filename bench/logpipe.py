@@ -4,14 +4,18 @@ The events are real: whole calls run in-process through the app (simulator, in-m
 They are queued the way the web tier hands them off, as one job per webhook (a quiet hour) or
 with many calls' webhooks per job (the event sink's batching under load), and then two RQ
 workers drain the queue into a fresh SQLite database. The floor inserts the same rows, in the
-same batches, straight into the same kind of database.
+same batches, straight into the same kind of database. The floor and ``store_events`` in one
+process each run in a fresh interpreter, like a worker's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +132,16 @@ def in_process(database_url: str, jobs: list[list[Event]], name: str) -> PipeRes
     return PipeResult(name, sum(len(j) for j in jobs), len(jobs), seconds)
 
 
+def in_fresh_process(measure: Callable[[str, list[list[Event]], str], PipeResult], url: str,
+                     jobs: list[list[Event]], name: str) -> PipeResult:
+    """``measure`` in a new interpreter holding only the app and the jobs, as a log worker
+    does: in this process, which simulated the calls, the garbage collector would scan their
+    objects again and again and charge it to whichever side allocates more."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(measure, url, jobs, name).result()
+
+
 def through_rq(space: Workspace, database_url: str, jobs: list[list[Event]], name: str,
                worker_class: str, workers: int = 2, timeout: float = 300.0) -> PipeResult:
     """Queue every job, then ``workers`` burst workers drain it; timed from the first take."""
@@ -201,9 +215,9 @@ def run_pipeline(space: Workspace, calls: int, fork_jobs: int, webhooks_per_job:
     for i, (kind, name, jobs) in enumerate(plans):
         url = fresh_database(space, str(i), postgres)
         if kind == "floor":
-            result = floor(url, jobs, name)
+            result = in_fresh_process(floor, url, jobs, name)
         elif kind == "direct":
-            result = in_process(url, jobs, name)
+            result = in_fresh_process(in_process, url, jobs, name)
         else:
             result = through_rq(space, url, jobs, name, kind)
         if stored_events(url) != len({e["key"] for job in jobs for e in job}):

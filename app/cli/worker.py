@@ -10,6 +10,7 @@ Jobs and results travel as JSON, never pickle. A worker runs only the project's 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -179,6 +180,10 @@ def run_worker(
     rename_moved_jobs(connection, queues)  # queued by a version before the layers moved them
     if NOTIFY_QUEUE in queues:
         queue_reminder_planning(connection)  # shift reminders, planned again at every start
+    # What start-up built (modules, configuration, the schema's metadata) lives as long as the
+    # worker: keep it out of the collector's full passes, which would walk it during every job
+    # that allocates enough to trigger one (as app/wsgi.py does for the web workers).
+    gc.freeze()
     pause = 1.0
     while True:
         try:

@@ -6,7 +6,7 @@ Everything here is derived from the append-only ``events`` table: ``calls``, ``a
 
 # Every table on Base.metadata, for migrations and schema checks: the console's accounts, the
 # notifications' ledger and the alerts.
-from app.storage import accounts, alerts, incidents, notifications  # noqa: F401
+from app.storage import accounts, alerts, call_days, incidents, notifications, waiting  # noqa: F401
 from app.storage.db import (
     default_database_url,
     dispose_engines,

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, any_, bindparam, delete, select, tuple_
+from sqlalchemy import Connection, Dialect, String, Table, any_, bindparam, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.calls.fold import FoldedCall, fold
-from app.calls.ledger import CallSummary
+from app.calls.ledger import AttemptSummary, CallSummary, VoicemailSummary
 from app.storage import fold_cache
 from app.storage.models import Attempt, Call, EventRecord, Voicemail
+from app.storage.prebuilt import Prebuilt, executemany_in_turn, fetch_in_turn
+from app.storage.waiting import track_rebuilt
 
 EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 CALLS: Table = Call.__table__  # type: ignore[assignment]
@@ -27,19 +30,23 @@ _INSERTS: dict[str, Callable[[Table], Any]] = {
 
 def rebuild_locked(conn: Connection, call_sids: Sequence[str],
                    inserted: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+                   stored_keys: Sequence[tuple[str, str]] | None = None,
                    ) -> list[FoldedCall]:
     """Lock the calls, fold each one's stored events, write the rows: in ``conn``'s transaction.
 
     ``inserted``: the events the job inserted (RETURNING), by call; a call this process folded
     before then folds only those. None: every call folded from all its stored events.
+    ``stored_keys``: the calls are locked already and these are their events' keys (see
+    ``lock_steps``).
     """
     if not call_sids:
         return []
-    lock_calls(conn, call_sids)
+    if stored_keys is None:
+        stored_keys = lock_calls(conn, call_sids, read_keys=inserted is not None)
     written: dict[str, CallSummary] = {}
     folded = []
     if inserted is not None:
-        for before, after in _fold_new(conn, str(conn.engine.url), call_sids, inserted):
+        for before, after in _fold_new(str(conn.engine.url), call_sids, inserted, stored_keys):
             if before is not None:
                 written[before.call_sid] = before.summary
             folded.append(after)
@@ -49,14 +56,15 @@ def rebuild_locked(conn: Connection, call_sids: Sequence[str],
     return folded
 
 
-def _fold_new(conn: Connection, database: str, call_sids: Sequence[str],
+def _fold_new(database: str, call_sids: Sequence[str],
               inserted: Mapping[str, Sequence[dict[str, Any]]],
+              stored_keys: Sequence[tuple[str, str]],
               ) -> list[tuple[FoldedCall | None, FoldedCall]]:
     """(before, after) for each call whose folded state this process holds for exactly its
     stored events besides the inserted ones (as committed, so its rows are as written then),
     or whose stored events are all inserted now (before: None)."""
     stored: dict[str, set[str]] = defaultdict(set)
-    for key, call_sid in conn.execute(_statements(conn)["keys"], {"sids": sorted(set(call_sids))}):
+    for key, call_sid in stored_keys:
         stored[call_sid].add(key)
     out = []
     for call_sid in call_sids:
@@ -69,8 +77,14 @@ def _fold_new(conn: Connection, database: str, call_sids: Sequence[str],
     return out
 
 
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
 def _as_stored(data: dict[str, Any]) -> Any:
-    """The data as the database gives it back (JSON), so both ways fold to the same summary."""
+    """The data as the database gives it back (JSON), so both ways fold to the same summary.
+    Flat data (text keys, scalar values: a webhook's) comes back as it went in."""
+    if all(type(k) is str and type(v) in _FLAT for k, v in data.items()):
+        return dict(data)
     return json.loads(json.dumps(data))
 
 
@@ -85,20 +99,29 @@ def load_folded(conn: Connection, call_sids: Sequence[str]) -> list[FoldedCall]:
     return [fold(None, events) for _, events in sorted(by_call.items())]
 
 
-def lock_calls(conn: Connection, call_sids: Sequence[str]) -> None:
-    """Create the calls' rows if needed and hold them until the transaction ends.
+def lock_calls(conn: Connection, call_sids: Sequence[str], read_keys: bool = False,
+               ) -> list[tuple[str, str]]:
+    """Create the calls' rows if needed and hold them until the transaction ends; with
+    ``read_keys``, then the (key, call_sid) of the calls' stored events (else none).
 
     Rebuilds of one call take turns, and each reads the events after the previous one wrote:
     the last write reflects every stored event. Rows are locked in call_sid order, so two
     workers with overlapping sets wait for each other instead of deadlocking. On SQLite the
     transaction's BEGIN IMMEDIATE (see ``WRITE_LOCK``) already holds the whole database.
     """
-    if conn.dialect.name != "postgresql":
-        return  # the calls' upsert creates the rows, under the database's lock
-    ordered = sorted(set(call_sids))
-    statements = _statements(conn)
-    conn.execute(statements["lock"], [{"call_sid": sid} for sid in ordered])
-    conn.execute(statements["lock_rows"], {"sids": ordered}).all()
+    found = fetch_in_turn(conn, lock_steps(conn, call_sids, read_keys))  # one round trip
+    return found[-1] if read_keys else []  # where the driver can
+
+
+def lock_steps(conn: Connection, call_sids: Sequence[str], read_keys: bool,
+               ) -> list[tuple[Prebuilt, Mapping[str, Any]]]:
+    """The statements of ``lock_calls``, for ``fetch_in_turn``."""
+    ordered: Mapping[str, Any] = {"sids": sorted(set(call_sids))}
+    prebuilt = _prebuilt(conn)
+    steps = [(prebuilt["keys"], ordered)] if read_keys else []
+    if conn.dialect.name == "postgresql":  # elsewhere the calls' upsert creates the rows
+        steps = [(prebuilt["lock"], ordered), (prebuilt["lock_rows"], ordered), *steps]
+    return steps
 
 
 def load_summaries(conn: Connection, call_sids: Sequence[str]) -> list[CallSummary]:
@@ -114,7 +137,7 @@ def write_summaries(conn: Connection, summaries: Sequence[CallSummary],
     is written (a job's new events mostly change one attempt of each call).
     """
     written = written or {}
-    statements = _statements(conn)
+    prebuilt = _prebuilt(conn)
     calls, attempts, voicemails, pruned = [], [], [], []
     for summary in summaries:
         before = written.get(summary.call_sid)
@@ -130,11 +153,11 @@ def write_summaries(conn: Connection, summaries: Sequence[CallSummary],
         steps = {a.step for a in summary.attempts}
         if before is None or any(a.step not in steps for a in before.attempts):
             pruned.append(summary)
-    for rows, name in ((calls, "calls"), (attempts, "attempts"), (voicemails, "voicemails")):
-        if rows:
-            conn.execute(statements[name], rows)
+    tables = ((calls, "calls"), (attempts, "attempts"), (voicemails, "voicemails"))
+    executemany_in_turn(conn, [(prebuilt[name], rows) for rows, name in tables if rows])
     if pruned:
         _delete_vanished_attempts(conn, pruned)
+    track_rebuilt(conn, summaries, written)
 
 
 def _call_row(summary: CallSummary) -> dict[str, Any]:
@@ -178,6 +201,43 @@ def _dialect_statements(dialect: str) -> dict[str, Any]:
         "attempts": _upsert(insert(ATTEMPTS), ["call_sid", "step"]),
         "voicemails": _upsert(insert(VOICEMAILS), ["call_sid", "recording_sid"]),
     }
+
+
+def _prebuilt(conn: Connection) -> dict[str, Prebuilt]:
+    """The statements a job runs every time, compiled once for the connection's dialect."""
+    _statements(conn)  # the dialect is one the call log supports
+    name = conn.dialect.name
+    if name not in _PREBUILT:
+        _PREBUILT[name] = _compiled_for(name, conn.dialect)
+    return _PREBUILT[name]
+
+
+_PREBUILT: dict[str, dict[str, Prebuilt]] = {}
+
+
+def _compiled_for(name: str, dialect: Dialect) -> dict[str, Prebuilt]:
+    statements = _dialect_statements(name)
+    columns = {"calls": _fields(CallSummary) - {"attempts", "voicemails"},
+               "attempts": {"call_sid"} | _fields(AttemptSummary),
+               "voicemails": {"call_sid"} | _fields(VoicemailSummary)}
+    compiled = {table: Prebuilt.compile(statements[table], dialect, sorted(keys), many=True)
+                for table, keys in columns.items()}
+    if name == "postgresql":
+        for step in ("keys", "lock_rows"):
+            compiled[step] = Prebuilt.compile(statements[step], dialect, ["sids"])
+        # The calls' rows in call order, one statement whatever the number of calls.
+        compiled["lock"] = Prebuilt("INSERT INTO calls (call_sid) SELECT sid FROM"
+                                    " unnest(%(sids)s::VARCHAR[]) AS sid ORDER BY sid"
+                                    " ON CONFLICT DO NOTHING", ("sids",), False, {})
+    else:
+        compiled["keys"] = Prebuilt('SELECT "key", call_sid FROM events WHERE call_sid IN'
+                                    " (SELECT value FROM json_each(?))", ("sids",), True,
+                                    {"sids": json.dumps})
+    return compiled
+
+
+def _fields(kind: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(kind)}
 
 
 def _one_of(dialect: str, column: Any) -> Any:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Dialect, Engine, select
 
 from app.calls.ledger import CallSummary, parse_at, summarise
 from app.storage import fold_cache
+from app.storage.call_days import forget_days_of
 from app.storage.counted import count_new
 from app.storage.db import WRITE_LOCK, get_engine
+from app.storage.prebuilt import Prebuilt, fetch_in_turn
 from app.storage.rebuild import (
     EVENTS,
+    _dialect_statements,
     _statements,
     load_summaries,
     lock_calls,
+    lock_steps,
     rebuild_locked,
     write_summaries,
 )
@@ -44,10 +49,10 @@ def store_events(engine: Engine, events: Iterable[dict[str, Any]]) -> int:
     locked = engine.execution_options(**{WRITE_LOCK: True})
     inserted: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with locked.begin() as conn:
-        new = [key for (key,) in conn.execute(_statements(conn)["events"], ordered).all()]
+        new, stored_keys = _insert_and_lock(conn, ordered, chunks[0])
         for key in new:
             inserted[rows[key]["call_sid"]].append(rows[key])
-        folded = rebuild_locked(conn, chunks[0], inserted)
+        folded = rebuild_locked(conn, chunks[0], inserted, stored_keys)
     fold_cache.remember(str(engine.url), folded)  # once committed: its rows are written
     for chunk in chunks[1:]:
         with locked.begin() as conn:
@@ -55,7 +60,40 @@ def store_events(engine: Engine, events: Iterable[dict[str, Any]]) -> int:
         fold_cache.remember(str(engine.url), done)
         folded += done
     count_new((rows[key] for key in new), {f.call_sid: f for f in folded})
+    forget_days_of(engine, folded)  # a late event's settled days: aggregated again
     return len(new)
+
+
+def _insert_and_lock(conn: Connection, ordered: list[dict[str, Any]], call_sids: list[str],
+                     ) -> tuple[list[str], list[tuple[str, str]]]:
+    """Insert the events not stored yet, then lock the calls (``lock_calls``): the keys
+    inserted and the (key, call_sid) of the calls' stored events. On PostgreSQL the server is
+    waited for once for all of it; it runs the statements in order, events before calls."""
+    if conn.dialect.name != "postgresql":
+        new = conn.execute(_statements(conn)["events"], ordered).all()
+        return [key for (key,) in new], lock_calls(conn, call_sids, read_keys=True)
+    insert = _events_from_arrays(conn.dialect)
+    columns = {name: [row[name] for row in ordered] for name in insert.names}
+    found = fetch_in_turn(conn, [(insert, columns), *lock_steps(conn, call_sids, True)])
+    return [key for (key,) in found[0]], found[-1]
+
+
+@functools.cache
+def _events_from_arrays(dialect: Dialect) -> Prebuilt:
+    """The events' INSERT ... RETURNING for one array per column (each row's value converted
+    as the column's type does), the rows inserted in key order."""
+    names = ("key", "type", "call_sid", "at", "data")
+    each = Prebuilt.compile(_dialect_statements(dialect.name)["events"], dialect, names).processors
+    processors = {k: functools.partial(_each, p) for k, p in each.items()}
+    return Prebuilt("INSERT INTO events (key, type, call_sid, at, data) SELECT * FROM unnest("
+                    "%(key)b::VARCHAR[], %(type)b::VARCHAR[], %(call_sid)b::VARCHAR[],"
+                    " %(at)b::TIMESTAMPTZ[], %(data)b::JSONB[]) AS e(key, type, call_sid, at,"
+                    " data) ORDER BY key ON CONFLICT (key) DO NOTHING RETURNING key",
+                    names, False, processors)
+
+
+def _each(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    return [processor(v) for v in values]
 
 
 def rebuild_calls(engine: Engine, call_sids: Iterable[str] | None = None) -> int:
@@ -69,6 +107,7 @@ def rebuild_calls(engine: Engine, call_sids: Iterable[str] | None = None) -> int
         with locked.begin() as conn:
             done = rebuild_locked(conn, chunk)
         fold_cache.remember(str(engine.url), done)
+        forget_days_of(engine, done)  # the overview's stored days of these calls
     return sum(len(chunk) for chunk in chunks)
 
 
