@@ -60,7 +60,8 @@ def sla_command(contracts: tuple[str, ...], period: str | None, first: datetime 
     chosen = [config.contracts[c] for c in dict.fromkeys(contracts or config.contracts)]
     engine = get_engine(database_url or default_database_url())
     try:
-        reports = [contract_report(engine, config, c, span) for c in chosen]
+        listed = 0 if output == "csv" else None  # a CSV row counts the missed calls only
+        reports = [contract_report(engine, config, c, span, listed) for c in chosen]
     except (OperationalError, ProgrammingError) as exc:
         raise click.ClickException(f"cannot read the call log in {engine.url!r} (run "
                                    f"`hotline migrate`): {exc.orig}") from None

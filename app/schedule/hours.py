@@ -66,3 +66,26 @@ def next_opening(hours: BusinessHours, at: datetime) -> datetime | None:
             return window[0].astimezone(tz)
         day += timedelta(days=1)
     return None
+
+
+def open_intervals(hours: BusinessHours, start: datetime, end: datetime
+                   ) -> list[tuple[datetime, datetime]]:
+    """The instants of [start, end) at which ``is_open`` holds, as sorted disjoint (open, close)
+    intervals in UTC: every window of the days around the span, clipped, overlaps merged."""
+    start, end = as_utc(start), as_utc(end)
+    tz = zone(hours.timezone)
+    day, last = wall(start, tz).date() - timedelta(days=1), wall(end, tz).date() + timedelta(days=1)
+    merged: list[tuple[datetime, datetime]] = []
+    while day <= last:
+        window = _window(hours, day, tz)
+        day += timedelta(days=1)
+        if window is None:
+            continue
+        begin, close = max(as_utc(window[0]), start), min(as_utc(window[1]), end)
+        if begin >= close:
+            continue
+        if merged and begin <= merged[-1][1]:
+            earlier = merged.pop()
+            begin, close = earlier[0], max(earlier[1], close)
+        merged.append((begin, close))
+    return merged

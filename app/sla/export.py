@@ -86,7 +86,6 @@ def _missed_json(missed: MissedCall, when: Any) -> dict[str, Any]:
 
 
 def csv_row(report: SlaReport, tz: ZoneInfo) -> list[Any]:
-    by_outcome = [m.outcome for m in report.missed if m.counted]
     return [
         report.contract, report.contract_name, report.period.label, report.period.first,
         report.period.last, tz.key, report.target.seconds, report.target.percent,
@@ -94,7 +93,8 @@ def csv_row(report: SlaReport, tz: ZoneInfo) -> list[Any]:
         report.answered_within, _rate(report.answer_rate), _rate(report.within_rate),
         "" if report.met is None else ("yes" if report.met else "no"),
         report.median, report.p90, report.longest, report.missed_counted,
-        by_outcome.count("voicemail"), by_outcome.count("abandoned"), report.voicemails,
+        report.missed_counts.get("voicemail", 0), report.missed_counts.get("abandoned", 0),
+        report.voicemails,
         report.voicemails_handled, report.handled_median, report.handled_longest,
         report.out_of_hours, report.out_of_hours_answered, report.rejected, report.in_progress,
     ]

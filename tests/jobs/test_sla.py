@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection, Select, event, insert, select, text
+from sqlalchemy import insert, select, text
 
 from app.config import HotlineConfig
 from app.schedule.periods import parse_period
@@ -18,8 +18,9 @@ from app.settings import Settings
 from app.sla.report import SlaReport
 from app.storage import get_engine, upgrade
 from app.storage.models import Call, EventRecord
-from app.storage.sla import contract_report, sla_statement
-from tests.support.sla import place, pressed_at, sla_config, store_with_follow_ups
+from app.storage.sla import contract_report, grouped, period_calls, reference_report, sla_statement
+from app.storage.sla_hours import late_class
+from tests.support.sla import answer_times, explain, place, pressed_at, sla_config, store_with_follow_ups
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_acme_answered_calls_counted_against_its_own_target(
     answered = ["dec-first", "quick", "second-step", "third-step", "saturday-night"]
     pressed = sorted(pressed_at(placed[name]) for name in answered)
     assert (december.calls, december.counted, december.answered) == (7, 7, 5)
-    assert sorted(december.answer_times) == pytest.approx(pressed, abs=0.5)
+    assert answer_times(december) == pytest.approx(pressed, abs=0.5)
     assert december.answered_within == sum(1 for p in pressed if p <= 45) == 4
     assert december.median == pytest.approx(statistics.median(pressed), abs=0.5)
     assert december.longest == pytest.approx(max(pressed), abs=0.5)
@@ -81,7 +82,7 @@ def test_globex_counts_in_hours_calls_only(
     december = report(db_url, config, "globex", "2026-12")
     assert (december.calls, december.counted, december.answered, december.answered_within) == (
         5, 3, 1, 1)
-    assert december.answer_times == pytest.approx([pressed_at(placed["g-in-hours"])], abs=0.5)
+    assert answer_times(december) == pytest.approx([pressed_at(placed["g-in-hours"])], abs=0.5)
     assert (december.out_of_hours, december.out_of_hours_answered) == (2, 1)
     assert december.met is False and (december.target.seconds, december.target.percent) == (120, 80)
     missed = {m.call_sid: m for m in december.missed}
@@ -97,10 +98,18 @@ def test_periods_are_local_days(db_url: str, config: HotlineConfig, placed: dict
     quarter = report(db_url, config, "acme", "2026-Q4")
     first_day = report(db_url, config, "acme", "2026-12-01..2026-12-01")
     assert [m.calls for m in (november, quarter, first_day)] == [1, 8, 1]
-    assert november.answer_times == pytest.approx([pressed_at(placed["nov-late"])], abs=0.5)
-    assert first_day.answer_times == pytest.approx([pressed_at(placed["dec-first"])], abs=0.5)
+    assert answer_times(november) == pytest.approx([pressed_at(placed["nov-late"])], abs=0.5)
+    assert answer_times(first_day) == pytest.approx([pressed_at(placed["dec-first"])], abs=0.5)
     empty = report(db_url, config, "acme", "2027-01")
     assert (empty.calls, empty.met, empty.median, empty.answer_rate) == (0, None, None, None)
+
+
+@pytest.mark.parametrize("contract", ["acme", "globex"])
+def test_the_counted_report_equals_the_reference_on_the_placed_calls(
+        db_url: str, config: HotlineConfig, placed: dict[str, Any], contract: str) -> None:
+    for period in ("2026-12", "2026-Q4"):
+        assert report(db_url, config, contract, period) == reference_report(
+            get_engine(db_url), config, config.contracts[contract], parse_period(period))
 
 
 # --- the query ------------------------------------------------------------------------------
@@ -122,22 +131,6 @@ def crowded(db_url: str) -> Iterator[str]:
     yield db_url
 
 
-def explain(conn: Connection, stmt: Select[Any]) -> str:
-    """The database's plan for ``stmt``, with its parameters bound as the report binds them."""
-    prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-
-    def explained(*args: Any) -> tuple[str, Any]:
-        return prefix + args[2], args[3]
-
-    event.listen(conn, "before_cursor_execute", explained, retval=True)
-    try:
-        cursor = conn.execute(stmt).cursor
-        assert cursor is not None
-        return "\n".join(" ".join(str(v) for v in row) for row in cursor.fetchall())
-    finally:
-        event.remove(conn, "before_cursor_execute", explained)
-
-
 def test_the_report_reads_the_contract_of_the_period_through_its_index(crowded: str) -> None:
     quarter = parse_period("2026-Q4").bounds(ZoneInfo("UTC"))
     stmt = sla_statement("c7", *quarter)
@@ -148,6 +141,17 @@ def test_the_report_reads_the_contract_of_the_period_through_its_index(crowded: 
     assert "SCAN calls" not in plan and "Seq Scan on calls" not in plan, plan
     assert 0 < len(rows) < PER_CONTRACT / 3
     assert {r.call_sid[:6] for r in rows} == {"CA0007"}
+
+
+def test_the_counting_query_reads_the_contract_of_the_period_through_its_index(
+        crowded: str, config: HotlineConfig) -> None:
+    """The query that counts the calls (its out-of-hours class from business hours) too."""
+    start, end = parse_period("2026-Q4").bounds(ZoneInfo("UTC"))
+    late = late_class(config, config.contracts["acme"], start, end)
+    with get_engine(crowded).connect() as conn:
+        plan = explain(conn, grouped(period_calls("c7", start, end, late, conn.dialect.name)))
+    assert "ix_calls_contract_started_at" in plan, plan
+    assert "SCAN calls" not in plan and "Seq Scan on calls" not in plan, plan
 
 
 def test_migration_fills_the_waits_of_calls_stored_before_it(

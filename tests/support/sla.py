@@ -1,5 +1,6 @@
 """Calls placed through the simulator on its own clock, at given local times, and stored: the
-material of the SLA tests (tests/jobs, tests/web, tests/browser)."""
+material of the SLA tests (tests/jobs, tests/web, tests/browser); the report's times to answer as
+a list, and the database's plan of a report query."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import tomli_w
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, Select, event
 from sqlalchemy.orm import Session
 
 from app.cli.simulate import for_app
@@ -19,6 +21,7 @@ from app.devtools.simulator import Answer, CallerScript, CallResult, NoAnswer, P
 from app.escalation import build_chain
 from app.eventlog.port import MemorySink
 from app.settings import Settings
+from app.sla.report import SlaReport
 from app.storage import store_events
 from app.storage.accounts import FollowUp
 from app.storage.models import Call
@@ -119,7 +122,28 @@ def store_with_follow_ups(engine: Engine, events: list[dict[str, object]],
         session.commit()
 
 
+def answer_times(report: SlaReport) -> list[float]:
+    """The report's times to answer, in order, each to the tenth of a second above it."""
+    return [key / 10 for key, calls in sorted(report.answer_histogram.items()) for _ in range(calls)]
+
+
 def pressed_at(result: CallResult) -> float:
     """When, in seconds from the call's start, the engineer who took it pressed 1."""
     return next(e.at for e in result.events if e.who == result.connected_to and e.kind == "presses"
                 and e.text == "1")
+
+
+def explain(conn: Connection, stmt: Select[Any]) -> str:
+    """The database's plan for ``stmt``, with its parameters bound as the report binds them."""
+    prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+
+    def explained(*args: Any) -> tuple[str, Any]:
+        return prefix + args[2], args[3]
+
+    event.listen(conn, "before_cursor_execute", explained, retval=True)
+    try:
+        cursor = conn.execute(stmt).cursor
+        assert cursor is not None
+        return "\n".join(" ".join(str(v) for v in row) for row in cursor.fetchall())
+    finally:
+        event.remove(conn, "before_cursor_execute", explained)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.schedule import BusinessHours, HolidayCalendar, is_open, next_opening
+from app.schedule.hours import open_intervals
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = {weekday: (time(9), time(18)) for weekday in range(5)}
@@ -100,3 +101,23 @@ def test_invalid_hours_and_calendars() -> None:
         HolidayCalendar("DE", "ZZ")
     with pytest.raises(ValueError, match="needs a country"):
         HolidayCalendar(None, "BY")
+
+
+NIGHTS = BusinessHours("America/New_York", {0: (time(8), time(20)), 6: (time(22), time(2))},
+                       HolidayCalendar("US", None, frozenset()))
+
+
+@pytest.mark.parametrize("hours", [GERMANY, NIGHTS])
+def test_open_intervals_say_what_is_open_says_across_clock_changes_and_holidays(
+        hours: BusinessHours) -> None:
+    """Every 20 minutes of October and November 2026 (both zones change their clocks, All
+    Saints' is no holiday in Berlin, Thanksgiving is in New York), and the bounds themselves."""
+    start, end = local(2026, 10, 1, 0, 0), local(2026, 12, 1, 0, 0)
+    spans = open_intervals(hours, start, end)
+    assert all(a < b < c for (a, b), (c, _) in zip(spans, spans[1:], strict=False))
+    probes = [start + timedelta(minutes=20 * i) for i in range(61 * 72)]
+    probes += [at + shift for span in spans for at in span
+               for shift in (timedelta(0), -timedelta(microseconds=1))]
+    for at in probes:
+        inside = any(a <= at < b for a, b in spans)
+        assert inside is (start <= at < end and is_open(hours, at)), at

@@ -16,6 +16,7 @@ from app.cli import main
 from app.config import HotlineConfig
 from app.devtools.simulator import CallResult
 from app.settings import Settings
+from app.sla.histogram import tenths_up_counts
 from app.storage import get_engine
 from app.web.admin.sla_chart import answer_time_chart, bucket_width, buckets
 from tests.support.admin import add_engineer, sign_in
@@ -130,6 +131,17 @@ def test_the_page_shows_figures_chart_and_missed_calls(
     assert f'/admin/calls/{results["g-hung-up"].call_sid}' in html
 
 
+def test_the_page_lists_the_oldest_missed_calls_and_links_the_rest(
+        as_viewer: Any, results: dict[str, CallResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.web.admin.sla.MISSED_LISTED", 2)
+    html = as_viewer.get("/admin/reports/sla?contract=globex&period=2026-12").get_data(as_text=True)
+    assert len(re.findall(r'<td data-label="What happened">', html)) == 2
+    assert "The first 2 of 3 missed calls." in html
+    assert "/admin/calls?contract=globex&amp;from=2026-12-01&amp;to=2026-12-31" in html
+    assert f'/admin/calls/{results["g-voicemail"].call_sid}' not in html  # the newest
+    assert "<dt>Missed</dt><dd>2</dd>" in html  # counted: the closed one's voicemail is not
+
+
 def test_the_page_defaults_to_this_quarter_and_links_its_csv(
         as_admin: Any, results: dict[str, CallResult]) -> None:
     page = as_admin.get("/admin/reports/sla?contract=acme").get_data(as_text=True)
@@ -150,6 +162,13 @@ def test_a_bad_period_is_explained_on_the_page(as_admin: Any) -> None:
     assert "write a month (2026-12), a quarter (2026-Q4)" in page.get_data(as_text=True)
 
 
+def test_the_navigation_leads_to_the_report(as_admin: Any) -> None:
+    page = as_admin.get("/admin/calls").get_data(as_text=True)
+    assert re.search(r'<a href="/admin/reports/sla">SLA\s*</a>', page)
+    report = as_admin.get("/admin/reports/sla").get_data(as_text=True)
+    assert re.search(r'<a href="/admin/reports/sla" aria-current="page">SLA\s*</a>', report)
+
+
 def test_contracts_and_calls_pages_link_to_the_report(as_admin: Any) -> None:
     contracts = as_admin.get("/admin/contracts").get_data(as_text=True)
     assert "50 % within 45 s" in contracts and "80 % within 120 s, in hours" in contracts
@@ -166,13 +185,13 @@ def test_chart_columns_put_the_target_on_an_edge_when_they_can(target: int, widt
 
 
 def test_chart_buckets_include_their_upper_edge() -> None:
-    width, counts = buckets([0.0, 15.0, 15.1, 60.0, 60.5, 500.0], 60)
+    width, counts = buckets(tenths_up_counts([0.0, 15.0, 15.1, 60.0, 60.5, 500.0]), 60)
     assert width == 15 and len(counts) == 12  # at most twelve columns
     assert counts[:5] == [2, 1, 0, 1, 1] and counts[-1] == 1  # 500 s in the last column
 
 
 def test_chart_colours_within_and_later_and_says_so() -> None:
-    chart = answer_time_chart([10.0, 50.0, 61.0], 60)
+    chart = answer_time_chart(tenths_up_counts([10.0, 50.0, 61.0]), 60)
     assert [r.cls for r in chart.rects] == ["answered", "answered", "missed", "target"]
     assert "2 within the target of 60 s" in chart.summary
     assert chart.table_rows[0] == ("up to 15 s", "1")

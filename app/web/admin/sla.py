@@ -16,6 +16,8 @@ from app.web.admin.api import bp as api_bp
 from app.web.admin.sla_chart import answer_time_chart
 from app.web.admin.web import bp, engine, local, now, runtime, zone
 
+MISSED_LISTED = 200  # the page lists the oldest; the calls list and the API have every one
+
 
 @dataclass(frozen=True)
 class Asked:
@@ -61,8 +63,9 @@ def sla_page() -> tuple[str, int] | str:
         asked = Asked(contracts[0], asked.period, [])
     report = chart = None
     if asked.contract is not None and asked.period is not None and not asked.errors:
-        report = contract_report(engine(), runtime().config, asked.contract, asked.period)
-        chart = answer_time_chart(report.answer_times, report.target.seconds)
+        report = contract_report(engine(), runtime().config, asked.contract, asked.period,
+                                 MISSED_LISTED)
+        chart = answer_time_chart(report.answer_histogram, report.target.seconds)
     page = render_template(
         "admin/sla.html", asked=asked, contracts=contracts, report=report, chart=chart,
         period_text=request.args.get("period") or (asked.period.label if asked.period else ""),
@@ -80,7 +83,7 @@ def sla_csv() -> Response:
     config = runtime().config
     chosen = [asked.contract] if asked.contract else sorted(config.contracts.values(),
                                                              key=lambda c: c.id)
-    reports = [contract_report(engine(), config, c, asked.period) for c in chosen]
+    reports = [contract_report(engine(), config, c, asked.period, 0) for c in chosen]
     name = f"sla-{asked.contract.id if asked.contract else 'all'}-{asked.period.label}"
     return Response(reports_csv(reports, zone()), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name.replace("..", "_")}.csv"'})

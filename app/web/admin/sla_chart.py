@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
+from app.sla.histogram import TenthsUp
 from app.web.admin.charts import AXIS_HEIGHT, LEFT, PLOT_HEIGHT, PLOT_TOP, Chart, Label, Rect, nice_ceiling
 
 STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600)
@@ -16,15 +16,16 @@ def bucket_width(target_seconds: int) -> int:
     return next((s for s in STEPS if s * 4 >= target_seconds), STEPS[-1])
 
 
-def buckets(times: Sequence[float], target_seconds: int) -> tuple[int, list[int]]:
+def buckets(histogram: TenthsUp, target_seconds: int) -> tuple[int, list[int]]:
     """(width, counts): column i holds the times over i * width and up to (i + 1) * width (the
-    target is a column's edge, as "within" includes it); the last one every later call too."""
+    target is a column's edge, as "within" includes it); the last one every later call too.
+    A histogram key (tenths, rounded up) falls in one column, the width being whole seconds."""
     width = bucket_width(target_seconds)
-    span = max([*times, 2 * target_seconds])
-    n = max(2, min(MOST_COLUMNS, math.ceil(span / width)))
+    tenths = width * 10
+    n = max(2, min(MOST_COLUMNS, -(-max([*histogram, 20 * target_seconds]) // tenths)))
     counts = [0] * n
-    for t in times:
-        counts[min(n - 1, max(0, math.ceil(t / width) - 1))] += 1
+    for key, calls in histogram.items():
+        counts[min(n - 1, max(0, -(-key // tenths) - 1))] += calls
     return width, counts
 
 
@@ -41,10 +42,10 @@ def _secs(value: int) -> str:
     return f"{value // 60} min" + (f" {value % 60} s" if value % 60 else "")
 
 
-def answer_time_chart(times: Sequence[float], target_seconds: int) -> Chart:
+def answer_time_chart(histogram: TenthsUp, target_seconds: int) -> Chart:
     """Columns of answered calls by time to answer: within the target green, later red, and a
     line at the target."""
-    width, counts = buckets(times, target_seconds)
+    width, counts = buckets(histogram, target_seconds)
     n = len(counts)
     ceiling = max(2.0, nice_ceiling(max(counts, default=0)))
     slot, scale = (100.0 - LEFT) / n, PLOT_HEIGHT / ceiling
@@ -67,8 +68,9 @@ def answer_time_chart(times: Sequence[float], target_seconds: int) -> Chart:
                         f"target {target_seconds} s", "start" if target_x < 70 else "end"))
     grid = [(base - f * PLOT_HEIGHT, f"{ceiling * f:g}") for f in (0.0, 0.5, 1.0)
             if float(ceiling * f).is_integer()]
-    summary = (f"Time to answer of {len(times)} answered calls in columns of {_secs(width)}: "
-               f"{sum(1 for t in times if t <= target_seconds)} within the target of "
+    within = sum(c for key, c in histogram.items() if key <= 10 * target_seconds)
+    summary = (f"Time to answer of {sum(counts)} answered calls in columns of {_secs(width)}: "
+               f"{within} within the target of "
                f"{target_seconds} s; the table below has the values")
     rows: list[tuple[str, ...]] = [(_range(i, width, n), str(c)) for i, c in enumerate(counts)]
     return Chart("Time to answer", summary, base + AXIS_HEIGHT, rects, labels, grid,
