@@ -100,11 +100,12 @@ def test_csv_export_holds_what_the_filter_shows(seeded: Flask, as_admin: Any, ad
 
 
 def test_csv_defuses_spreadsheet_formulas() -> None:
-    from app.web.admin.export import _cell
+    from app.web.admin.export_lines import cell
 
-    assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert _cell("+49301234567") == "+49301234567"
-    assert _cell("-5") == "-5" and _cell("@sum") == "'@sum" and _cell(None) == ""
+    assert cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert cell("+49301234567") == "+49301234567" and cell("+49 30 123") == "+49 30 123"
+    assert cell("-5") == "-5" and cell("@sum") == "'@sum" and cell(None) == ""
+    assert cell("+") == "'+" and cell("-5.5") == "'-5.5" and cell("=5") == "'=5"
 
 
 def test_a_call_page_tells_the_story(seeded: Flask, as_admin: Any, admin_db_url: str) -> None:

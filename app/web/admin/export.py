@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta
-from typing import IO, Any, cast
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template
-from sqlalchemy import Connection, Engine, String, func, select, type_coerce
+from sqlalchemy import Engine, func, select
 
 from app.config import HotlineConfig
-from app.storage.models import Attempt, Call
+from app.storage.call_export import export_rows
+from app.storage.models import Call
 from app.web.admin.calls import current_filter
+from app.web.admin.export_lines import CallLines
 from app.web.admin.filters import NEWEST_FIRST, CallFilter, call_conditions
 from app.web.admin.web import bp, engine, now, runtime, zone
 
@@ -28,15 +30,6 @@ CSV_COLUMNS = ("started_local", "started_utc", "call_sid", "caller", "hotline_nu
 WORKER_TIMEOUT = 30.0  # gunicorn's (app/gunicorn_conf.py), unless WEB_TIMEOUT says otherwise
 CHECK_EVERY = 500  # rows between two looks at the clock
 CHUNK = 64 * 1024
-_FORMULA_STARTS = "=+-@\t\r"
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?\d[\d ]*$")
-# The instants as the driver gives them (SQLite: text, PostgreSQL: datetime), read by _utc:
-# SQLAlchemy's own conversion of SQLite's text was a third of the cost of a row.
-_COLUMNS = (Call.call_sid, type_coerce(Call.started_at, String), Call.caller, Call.hotline_number,
-            Call.contract, Call.contract_name, Call.outcome, Call.answered_by,
-            Call.time_to_answer_seconds, type_coerce(Call.ended_at, String), Call.identified_by,
-            Attempt.step, Attempt.person, Attempt.pass_number)
 
 
 def export_seconds(env: Mapping[str, str]) -> float:
@@ -89,68 +82,16 @@ def write_csv(out: IO[bytes], db_engine: Engine, f: CallFilter, config: HotlineC
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
-    names = {p.id: p.name for p in config.people.values()}
-    with db_engine.connect() as conn:
-        for count, values in enumerate(_csv_values(conn, f, config, names, tz), 1):
-            writer.writerow([_cell(v) for v in values])
-            if count % CHECK_EVERY == 0 and time.monotonic() > deadline:
+    with db_engine.connect() as conn, export_rows(conn, call_conditions(f), NEWEST_FIRST) as rows:
+        lines = CallLines(config, tz).lines(rows)
+        while chunk := list(islice(lines, CHECK_EVERY)):
+            text.write("".join(chunk))
+            if len(chunk) == CHECK_EVERY and time.monotonic() > deadline:
                 text.detach()
                 return False
     text.flush()
     text.detach()
     return True
-
-
-def _csv_values(conn: Connection, f: CallFilter, config: HotlineConfig, names: dict[str, str],
-                tz: ZoneInfo) -> Iterator[list[Any]]:
-    """One list of cells per call: its rows joined with its attempts, read as a stream."""
-    stmt = (select(*_COLUMNS).outerjoin(Attempt, Attempt.call_sid == Call.call_sid)
-            .where(*call_conditions(f)).order_by(*NEWEST_FIRST, Attempt.step))
-    current: list[Any] | None = None
-    people: list[str] = []
-    passes = 0
-    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
-        if current is None or row[0] != current[0]:
-            if current is not None:
-                yield [*_cells(current, people, config, names, tz), passes]
-            current, people, passes = list(row), [], 0
-        step, person, pass_number = cast(tuple[Any, Any, Any], tuple(row)[-3:])
-        person = str(person or "")
-        if step is not None:  # the outer join's row of a call without attempts has none
-            people.append(names.get(person, person or "?"))
-            passes = max(passes, int(pass_number or 1))
-    if current is not None:
-        yield [*_cells(current, people, config, names, tz), passes]
-
-
-def _cells(row: list[Any], people: list[str], config: HotlineConfig, names: dict[str, str],
-           tz: ZoneInfo) -> list[Any]:
-    sid, started_at, caller, number, contract, contract_name, outcome, answered_by, tta, \
-        ended_at, identified_by, _step, _person, _pass = row
-    started, ended = _utc(started_at), _utc(ended_at)
-    return [
-        started.astimezone(tz).isoformat(" ", "seconds")[:19] if started else "",
-        started.isoformat() if started else "", sid, caller, number,
-        config.line_for(number).name if number else "", contract_name or contract,
-        outcome or "in-progress", names.get(answered_by or "", answered_by), tta, len(people),
-        " > ".join(people), ended.isoformat() if ended else "", identified_by,
-    ]
-
-
-def _utc(value: str | datetime | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value.astimezone(UTC) if value is not None else None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)  # SQLite: stored as UTC
-
-
-def _cell(value: Any) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; phone numbers stay as they are."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    if not text or text[0] not in _FORMULA_STARTS:
-        return text
-    return "'" + text if _FORMULA.match(text) and not _NUMBER.match(text) else text
 
 
 def parts(f: CallFilter, tz: ZoneInfo) -> list[tuple[str, str]]:
