@@ -1,9 +1,10 @@
 """A realistic call log for the console benchmarks: N calls over a year and a bit, with their
-attempts, events, voicemails and handled follow-ups, written into the project's own tables.
+attempts, events, voicemails, handled follow-ups and the calls still waiting, written into the
+project's own tables.
 
 ``python bench/calllog.py --calls 100000 --database-url sqlite:///var/bench.db`` fills a
-migrated database (SQLite or PostgreSQL) by bulk inserts (SQLAlchemy core, executemany).
-Seeded: the same arguments give the same log.
+migrated database: SQLite by bulk inserts (SQLAlchemy core, executemany), PostgreSQL by COPY
+(bench/pgcopy.py), the same rows. Seeded: the same arguments give the same log.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,8 +26,8 @@ from sqlalchemy import Connection, Engine, insert, text  # noqa: E402
 
 from app.calls import events as ev  # noqa: E402
 from app.storage import get_engine, upgrade  # noqa: E402
-from app.storage.accounts import FollowUp  # noqa: E402
-from app.storage.models import Attempt, Call, EventRecord, Voicemail  # noqa: E402
+from app.storage.models import Base  # noqa: E402
+from bench.pgcopy import copy_batches  # noqa: E402
 
 DAYS = 400
 BATCH = 5_000  # calls per transaction
@@ -41,6 +42,7 @@ OUTCOMES = ((ev.OUTCOME_CONNECTED, 0.80), (ev.OUTCOME_VOICEMAIL, 0.08),
             (ev.OUTCOME_CALLBACK, 0.01), (ev.OUTCOME_CALLED_BACK, 0.02))
 MISSED = (ev.OUTCOME_VOICEMAIL, ev.OUTCOME_ABANDONED, ev.OUTCOME_CALLBACK)
 HANDLED_AFTER = timedelta(days=3)  # missed calls older than this were (mostly) called back
+TABLES = ("calls", "attempts", "events", "voicemails", "follow_ups", "waiting_calls")
 
 
 def contract_id(n: int) -> str:
@@ -60,6 +62,13 @@ class Rows:
     events: list[dict[str, Any]] = field(default_factory=list)
     voicemails: list[dict[str, Any]] = field(default_factory=list)
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
+    waiting_calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """(table, rows) in an order the foreign keys accept."""
+        return [("calls", self.calls), ("attempts", self.attempts), ("events", self.events),
+                ("voicemails", self.voicemails), ("follow_ups", self.follow_ups),
+                ("waiting_calls", self.waiting_calls)]
 
 
 class CallLog:
@@ -117,6 +126,8 @@ class CallLog:
         if outcome in MISSED and started < self.end - HANDLED_AFTER and rng.random() < 0.97:
             rows.follow_ups.append({"call_sid": sid, "handled_at": ended + timedelta(hours=1),
                                     "handled_by": "ann", "note": None})
+        elif outcome in MISSED:  # what the storing job would have queued
+            rows.waiting_calls.append({"call_sid": sid, "started_at": started})
         rows.events.append(_event(ev.CALL_ENDED, sid, "end", ended,
                                   {"call_status": "completed"}))
         rows.calls.append({
@@ -133,21 +144,33 @@ def _event(type_: str, sid: str, suffix: str, at: datetime, data: dict[str, Any]
     return {"key": f"{sid}:{suffix}", "type": type_, "call_sid": sid, "at": at, "data": data}
 
 
-def fill(engine: Engine, calls: int, end: datetime) -> float:
-    """Write ``calls`` calls ending at ``end``; returns the seconds it took."""
+def fill(engine: Engine, calls: int, end: datetime, by_copy: bool | None = None) -> float:
+    """Write ``calls`` calls ending at ``end``; returns the seconds it took. PostgreSQL is
+    filled by COPY unless ``by_copy`` is False."""
     began = time.perf_counter()
+    postgres = engine.dialect.name == "postgresql"
+    batches = (rows.tables() for rows in CallLog(calls, end).batches())
+    if postgres and by_copy is not False:
+        copy_batches(engine, TABLES, batches)
+    else:
+        _insert_batches(engine, batches)
     with engine.connect() as conn:
-        _fast_sqlite(conn)
-        for rows in CallLog(calls, end).batches():
-            _write(conn, rows)
-            conn.commit()
-        if engine.dialect.name == "postgresql":
-            conn.commit()
+        if postgres:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         else:
             conn.execute(text("ANALYZE"))
             conn.commit()
     return time.perf_counter() - began
+
+
+def _insert_batches(engine: Engine, batches: Iterable[list[tuple[str, list[dict[str, Any]]]]]) -> None:
+    with engine.connect() as conn:
+        _fast_sqlite(conn)
+        for batch in batches:
+            for table, values in batch:
+                if values:
+                    conn.execute(insert(Base.metadata.tables[table]), values)
+            conn.commit()
 
 
 def _fast_sqlite(conn: Connection) -> None:
@@ -156,15 +179,6 @@ def _fast_sqlite(conn: Connection) -> None:
         assert raw is not None
         raw.execute("PRAGMA synchronous=OFF")
         raw.execute("PRAGMA cache_size=-200000")
-
-
-def _write(conn: Connection, rows: Rows) -> None:
-    for table, values in ((Call.__table__, rows.calls), (Attempt.__table__, rows.attempts),
-                          (EventRecord.__table__, rows.events),
-                          (Voicemail.__table__, rows.voicemails),
-                          (FollowUp.__table__, rows.follow_ups)):
-        if values:
-            conn.execute(insert(table), values)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,9 @@ and PostgreSQL: median and p95 of several requests per page, the CSV export's ro
 process's peak memory after the pages and after the CSV (flat: the same at 100k and at 1M).
 
 ``python bench/console.py --calls 100000 [--database sqlite|postgresql|both]``; with
-``--database-url URL`` an already filled database is measured (filled first when empty).
+``--database-url URL`` an already filled database of any size is measured (filled with
+``--calls`` first when empty); its log must end at ``END``, as ``bench/calllog.py --end
+2026-12-01T12:00`` makes it.
 Requests go through the app in this process (Flask's test client): the figures are the app's
 and the database's, without HTTP.
 """
@@ -19,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ from app.storage.accounts import User  # noqa: E402
 from app.storage.models import Call  # noqa: E402
 from app.storage.users import add_user  # noqa: E402
 from app.web import create_app  # noqa: E402
-from bench.calllog import RARE_CALLER, fill  # noqa: E402
+from bench.calllog import DAYS, RARE_CALLER, fill  # noqa: E402
 from bench.postgres import create_database, postgres_server  # noqa: E402
 from bench.stack import AUTH_TOKEN, DEMO_CONFIG, SECRET_KEY  # noqa: E402
 
@@ -150,17 +152,29 @@ def csv_rate(client: Any) -> tuple[float, int, float, float]:
     return rows / seconds, rows, seconds, cpu
 
 
+def stored_calls(url: str) -> tuple[int, datetime | None]:
+    """How many calls the log at ``url`` holds, and when its last one started."""
+    with Session(get_engine(url)) as session:
+        count, last = session.execute(select(func.count(), func.max(Call.started_at))).one()
+    return count, last
+
+
 def measure(url: str, calls: int, repeat: int, label: str) -> list[Timing]:
+    """The pages over the log at ``url``, filled with ``calls`` calls first when it is empty."""
     upgrade(url)
     engine = get_engine(url)
-    with Session(engine) as session:
-        stored = session.scalar(select(func.count()).select_from(Call)) or 0
+    stored, last = stored_calls(url)
     if not stored:
         fill(engine, calls, END)
+        stored, last = stored_calls(url)
+    step = timedelta(days=DAYS) / stored  # bench/calllog.py's: a call per step, the last ending at END
+    if last is None or not END - step <= last <= END:
+        raise SystemExit(f"the log's last call started at {last}, the console's now is {END}: "
+                         f"fill it with bench/calllog.py --end {END:%Y-%m-%dT%H:%M}")
     _app, client = console(url)
-    with Session(engine) as session:
+    with Session(engine) as session:  # a call from the middle of the log, whatever its size
         sid = session.scalar(select(Call.call_sid).order_by(Call.call_sid)
-                             .offset(calls // 2).limit(1))
+                             .offset(stored // 2).limit(1))
     out = []
     for name, page_url, budget in pages(sid or "CA0"):
         median, p95, cpu = timed(client, page_url, repeat)
@@ -220,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=9, help="requests per page (9)")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    print(render(run(args.calls, kinds, args.repeat, args.database_url), args.calls))
+    timings = run(args.calls, kinds, args.repeat, args.database_url)
+    calls = stored_calls(args.database_url)[0] if args.database_url else args.calls
+    print(render(timings, calls))
     return 0
 
 
