@@ -119,7 +119,11 @@ class Server:
 
 def start_gunicorn(space: Workspace, name: str, target: str, workers: int = 2,
                    **extra: str) -> Server:
-    """``gunicorn -c app/gunicorn_conf.py`` serving ``target``; waits until it answers."""
+    """``gunicorn -c app/gunicorn_conf.py`` serving ``target``; waits until it answers.
+
+    Each server has a var folder of its own: a web host adopts the event journal a process
+    before it left there, and one benchmark's leftovers must not become the next one's calls."""
+    extra.setdefault("HOTLINE_VAR_DIR", str(space.root / f"var-{name}"))
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), target]
