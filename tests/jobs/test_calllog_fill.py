@@ -34,9 +34,8 @@ def keys_of(engine: Engine) -> list[tuple[str, str]]:
         pooled.close()
 
 
+@pytest.mark.postgres_only  # COPY is PostgreSQL's; SQLite is filled by executemany only
 def test_copy_writes_the_rows_executemany_writes_and_keeps_the_schema(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("COPY is PostgreSQL's; SQLite is filled by executemany only")
     engine = get_engine(db_url)
     migrated = keys_of(engine)
     fill(engine, 300, END, by_copy=False)

@@ -18,8 +18,8 @@ from app.storage import dispose_engines, normalize_url, upgrade
 from tests.support.postgres import postgres_url
 
 
-def backends() -> list[object]:
-    return ["sqlite"] + (
+def backends(sqlite: bool = True) -> list[object]:
+    return (["sqlite"] if sqlite else []) + (
         [pytest.param("postgresql", marks=pytest.mark.postgres)] if postgres_url() else []
     )
 
@@ -27,7 +27,8 @@ def backends() -> list[object]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Read at collection, after pytest_configure started the server.
     if "empty_db" in metafunc.fixturenames:
-        metafunc.parametrize("empty_db", backends(), indirect=True)
+        sqlite = metafunc.definition.get_closest_marker("postgres_only") is None
+        metafunc.parametrize("empty_db", backends(sqlite), indirect=True)
 
 
 @pytest.fixture
