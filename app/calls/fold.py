@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.calls import events as ev
-from app.calls.ledger import CallSummary, LogEvent, log_event, summary_of_log
+from app.calls.ledger import (
+    CallSummary,
+    LogEvent,
+    LogIndex,
+    StepAttempts,
+    extend_index,
+    index_log,
+    log_event,
+    summary_of_index,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,8 @@ class FoldedCall:
     log: tuple[LogEvent, ...]
     summary: CallSummary
     keys: frozenset[str]
+    index: LogIndex = field(compare=False, repr=False)
+    attempts: StepAttempts = field(compare=False, repr=False)
 
 
 def fold(folded: FoldedCall | None, new_events: Iterable[ev.Event]) -> FoldedCall:
@@ -35,9 +46,13 @@ def fold(folded: FoldedCall | None, new_events: Iterable[ev.Event]) -> FoldedCal
     added = sorted(log_event(e) for e in fresh.values())
     if folded is None:
         log = tuple(added)
-    elif added[0] > folded.log[-1]:
-        log = folded.log + tuple(added)  # the usual case: later than all folded so far
+        index = index_log(log)
     else:
-        log = tuple(sorted(folded.log + tuple(added)))  # a late event: reordered from scratch
+        if added[0] > folded.log[-1]:
+            log = folded.log + tuple(added)  # the usual case: later than all folded so far
+        else:
+            log = tuple(sorted(folded.log + tuple(added)))  # a late event: in its place
+        index = extend_index(folded.index, added) or index_log(log)
     call_sid = sids.pop()
-    return FoldedCall(call_sid, log, summary_of_log(call_sid, list(log)), seen.union(fresh))
+    summary, attempts = summary_of_index(call_sid, index, folded.attempts if folded else {})
+    return FoldedCall(call_sid, log, summary, seen.union(fresh), index, attempts)

@@ -1,38 +1,32 @@
-"""What a call's events add up to: the call's summary and one summary per dial attempt (pure)."""
+"""What a call's events add up to: the call's summary and one summary per dial attempt (pure).
+
+A log is read through its index (the last event of each type, each dial step's events, the
+voicemails so far). An index extends with later events, and a step whose events did not change
+keeps its attempt, so a call folded batch by batch costs what its new events cost.
+"""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
 
 from app.calls import events as ev
+from app.calls.dial_steps import (
+    ACCEPT_DIGIT,
+    LEG_TYPES,
+    RINGING,
+    AttemptSummary,
+    LogEvent,
+    as_int,
+    attempt_of,
+    never_rang,
+    seconds_between,
+)
 
-ACCEPT_DIGIT = "1"
-RINGING = "ringing"  # an attempt with no final word yet
-_RING_START = frozenset({"queued", "initiated", "ringing"})
-_ANSWERED = frozenset({"answered", "in-progress"})
-_LEG_FINAL = frozenset({"completed", "no-answer", "busy", "failed", "canceled"})
-_UNANSWERED = {"no-answer": ev.NO_ANSWER, "busy": ev.BUSY, "failed": ev.FAILED,
-               "canceled": ev.CANCELED}
-
-
-@dataclass(frozen=True)
-class AttemptSummary:
-    step: int
-    person: str | None
-    number: str | None
-    leg_sid: str | None
-    status: str
-    accept_key: str | None
-    ring_seconds: float | None
-    talk_seconds: int | None
-    started_at: datetime | None
-    ended_at: datetime | None
-    pass_number: int = 1  # which run through the chain (a policy's ``passes``)
-    caller_id: str | None = None  # the number the engineer's phone showed
+__all__ = ["ACCEPT_DIGIT", "RINGING", "AttemptSummary", "CallSummary", "LogEvent", "LogIndex",
+           "StepAttempts", "VoicemailSummary", "extend_index", "index_log", "log_event",
+           "parse_at", "summarise", "summary_of_index", "summary_of_log"]
 
 
 @dataclass(frozen=True)
@@ -62,16 +56,6 @@ class CallSummary:
     voicemails: list[VoicemailSummary] = field(default_factory=list)
 
 
-class _E(NamedTuple):
-    at: datetime
-    key: str
-    type: str
-    data: dict[str, Any]
-
-
-LogEvent = _E
-
-
 def parse_at(value: str | datetime) -> datetime:
     """An event time as an aware UTC datetime (naive values are taken as UTC)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -91,23 +75,123 @@ def summarise(events: Iterable[ev.Event]) -> CallSummary:
 
 def log_event(event: ev.Event) -> LogEvent:
     """An event as the ledger folds it (its time parsed); such events order by (at, key)."""
-    return _E(parse_at(event["at"]), event["key"], event["type"], event.get("data") or {})
+    return LogEvent(parse_at(event["at"]), event["key"], event["type"], event.get("data") or {})
 
 
-def summary_of_log(call_sid: str, log: list[LogEvent]) -> CallSummary:
+def summary_of_log(call_sid: str, log: Sequence[LogEvent]) -> CallSummary:
     """The summary of one call's events, unique by key and in (at, key) order."""
-    last = {e.type: e for e in log}  # the last event of each type
+    return summary_of_index(call_sid, index_log(log), {})[0]
+
+
+@dataclass(frozen=True)
+class LogIndex:
+    """What the summary reads of a log of one call's events (unique, in (at, key) order)."""
+
+    first_at: datetime
+    last: Mapping[str, LogEvent]  # the last event of each type
+    steps: Mapping[int, tuple[LogEvent, ...]]  # each dial step's events, in log order
+    leg_steps: Mapping[str, int]  # a leg's step, for its events that carry none
+    stepless_legs: frozenset[str]  # legs with an event that carries no step
+    called_back: bool  # a callback reached the caller
+    voicemails: Mapping[str, VoicemailSummary]
+
+
+def index_log(log: Sequence[LogEvent]) -> LogIndex:
+    empty = LogIndex(log[0].at, {}, {}, {}, frozenset(), False, {})
+    extended = extend_index(empty, log)
+    assert extended is not None  # nothing indexed before: added in order
+    return extended
+
+
+def extend_index(index: LogIndex, added: Sequence[LogEvent]) -> LogIndex | None:
+    """``index`` with ``added`` (in order, none of them indexed yet) put in their places; None
+    where that would change what indexed events mean (index the log again): an added event
+    gives a step to a leg whose indexed events carry none, maps a leg to another step before
+    the last event indexed, or is a recording's event before the last one indexed."""
+    in_order = not index.last or max(index.last.values()) < added[0]
+    leg_steps = dict(index.leg_steps)
+    for e in added:
+        leg, step = e.data.get("leg_sid"), e.data.get("step")
+        if leg and step is not None:
+            if not in_order and leg_steps.get(leg, int(step)) != int(step):
+                return None  # the last mapping wins: which one is last would change
+            leg_steps[leg] = int(step)
+    if any(leg in leg_steps and index.leg_steps.get(leg) != leg_steps[leg]
+           for leg in index.stepless_legs):
+        return None  # events indexed without a step now have one
+    recorded = [e for e in added if e.type in _RECORDING_EVENTS]
+    if recorded and recorded[0] < max(
+            (index.last[t] for t in _RECORDING_EVENTS if t in index.last), default=recorded[0]):
+        return None
+    steps = dict(index.steps)
+    stepless = set(index.stepless_legs)
+    last = dict(index.last)
+    for e in added:
+        if e.type not in last or last[e.type] < e:
+            last[e.type] = e
+        if e.type not in LEG_TYPES:
+            continue
+        step = e.data.get("step")
+        if step is None:
+            leg = e.data.get("leg_sid") or ""
+            if leg:
+                stepless.add(leg)
+            step = leg_steps.get(leg)
+        if step is not None:
+            _insert(steps, int(step), e)
+    return LogIndex(
+        first_at=min(index.first_at, added[0].at),
+        last=last,
+        steps=steps,
+        leg_steps=leg_steps,
+        stepless_legs=frozenset(stepless),
+        called_back=index.called_back or any(
+            e.type == ev.CALLBACK_RESULT and e.data.get("outcome") == ev.CONNECTED for e in added),
+        voicemails=_voicemails(index.voicemails, recorded),
+    )
+
+
+_RECORDING_EVENTS = (ev.VOICEMAIL_RECORDED, ev.RECORDING_STATUS)
+
+
+def _insert(steps: dict[int, tuple[LogEvent, ...]], step: int, event: LogEvent) -> None:
+    """``event`` into its step's events, in log order."""
+    events = steps.get(step, ())
+    if not events or events[-1] < event:
+        steps[step] = (*events, event)
+    else:
+        steps[step] = tuple(sorted((*events, event)))
+
+
+# Per dial step: its events, whether the call was over, and the attempt they added up to.
+StepAttempts = Mapping[int, tuple[tuple[LogEvent, ...], bool, tuple[AttemptSummary, datetime]]]
+
+
+def summary_of_index(call_sid: str, index: LogIndex, earlier: StepAttempts,
+                     ) -> tuple[CallSummary, StepAttempts]:
+    """The call's summary, and its attempts for the next fold; a step whose events are the
+    very ones of ``earlier`` keeps its attempt."""
+    last = index.last
     started = last.get(ev.CALL_STARTED)
     identified = last.get(ev.CALL_IDENTIFIED)
     ended = last.get(ev.CALL_ENDED)
-    call_start = started.at if started else log[0].at
-    attempts = [_attempt(step, evs, ended is not None) for step, evs in _by_step(log).items()
-                if ended is None or not _never_rang(evs)]
+    call_start = started.at if started else index.first_at
+    worked_out = {}
+    for step in sorted(index.steps):
+        events = index.steps[step]
+        if ended is not None and never_rang(events):
+            continue
+        before = earlier.get(step)
+        if before is not None and before[1] == (ended is not None) and _same(before[0], events):
+            worked_out[step] = before
+        else:
+            worked_out[step] = (events, ended is not None, attempt_of(step, events, ended is not None))
+    attempts = [found for _, _, found in worked_out.values()]
     connected = next((a for a in attempts if a[0].status == ev.CONNECTED), None)
     start_data = started.data if started else {}
     id_data = identified.data if identified else {}
-    outcome = _outcome(log, last, connected is not None, ended is not None)
-    return CallSummary(
+    outcome = _outcome(index, connected is not None, ended is not None)
+    summary = CallSummary(
         call_sid=call_sid,
         caller=start_data.get("caller") or start_data.get("from"),
         hotline_number=start_data.get("to"),
@@ -117,32 +201,41 @@ def summary_of_log(call_sid: str, log: list[LogEvent]) -> CallSummary:
         ended_at=ended.at if ended else None,
         outcome=outcome,
         answered_by=connected[0].person if connected else None,
-        time_to_answer_seconds=_seconds(call_start, connected[1]) if connected else None,
+        time_to_answer_seconds=seconds_between(call_start, connected[1]) if connected else None,
         identified_by=id_data.get("method"),
-        waited_seconds=_seconds(call_start, _wait_end(last, outcome, connected, attempts, ended)),
+        waited_seconds=seconds_between(
+            call_start, _wait_end(last, outcome, connected, attempts, ended)),
         out_of_hours=ev.ROUTE_CLOSED in last,
         attempts=[a[0] for a in attempts],
-        voicemails=_voicemails(log),
+        voicemails=list(index.voicemails.values()),
     )
+    return summary, worked_out
 
 
-def _outcome(log: list[_E], last: dict[str, _E], connected: bool, ended: bool) -> str | None:
+def _same(folded: tuple[LogEvent, ...], events: tuple[LogEvent, ...]) -> bool:
+    """The same events (a key is an event), without comparing their data."""
+    return folded is events or (len(folded) == len(events) and all(
+        a.key == b.key for a, b in zip(folded, events, strict=True)))
+
+
+def _outcome(index: LogIndex, connected: bool, ended: bool) -> str | None:
     if connected:
         return ev.OUTCOME_CONNECTED
-    if any(e.type == ev.CALLBACK_RESULT and e.data.get("outcome") == ev.CONNECTED for e in log):
+    if index.called_back:
         return ev.OUTCOME_CALLED_BACK
-    if ev.CALLBACK_REQUESTED in last:
+    if ev.CALLBACK_REQUESTED in index.last:
         return ev.OUTCOME_CALLBACK
-    if ev.VOICEMAIL_RECORDED in last:
+    if ev.VOICEMAIL_RECORDED in index.last:
         return ev.OUTCOME_VOICEMAIL
-    if ev.CALL_REJECTED in last:
+    if ev.CALL_REJECTED in index.last:
         return ev.OUTCOME_REJECTED
     return ev.OUTCOME_ABANDONED if ended else None
 
 
-def _wait_end(last: dict[str, _E], outcome: str | None,
+def _wait_end(last: Mapping[str, LogEvent], outcome: str | None,
               connected: tuple[AttemptSummary, datetime] | None,
-              attempts: list[tuple[AttemptSummary, datetime]], ended: _E | None) -> datetime | None:
+              attempts: list[tuple[AttemptSummary, datetime]],
+              ended: LogEvent | None) -> datetime | None:
     """When the caller stopped waiting for an engineer: the accept key, the voicemail, or
     hanging up, whichever came first; None for a call nobody was meant to answer or still on."""
     if connected:
@@ -159,149 +252,22 @@ def _wait_end(last: dict[str, _E], outcome: str | None,
     return min(ended.at, voicemail_at) if ended else voicemail_at
 
 
-_LEG_TYPES = (ev.DIAL_STARTED, ev.LEG_STATUS, ev.SCREEN_RESULT, ev.DIAL_RESULT)
-
-
-def _never_rang(log: list[_E]) -> bool:
-    """Only our dial.started: the caller left before Twilio ran that <Dial>, so nobody rang."""
-    return all(e.type == ev.DIAL_STARTED for e in log)
-
-
-def _by_step(log: list[_E]) -> dict[int, list[_E]]:
-    """Events of the dial steps, per step; a leg event without a step borrows its leg's step."""
-    leg_steps = {
-        e.data["leg_sid"]: int(e.data["step"])
-        for e in log
-        if e.data.get("leg_sid") and e.data.get("step") is not None
-    }
-    steps: dict[int, list[_E]] = {}
-    for e in log:
-        if e.type not in _LEG_TYPES:
-            continue
-        step = e.data.get("step")
-        step = int(step) if step is not None else leg_steps.get(e.data.get("leg_sid") or "")
-        if step is not None:
-            steps.setdefault(step, []).append(e)
-    return dict(sorted(steps.items()))
-
-
-def _attempt(step: int, log: list[_E], call_over: bool) -> tuple[AttemptSummary, datetime]:
-    """One dial step's summary, and when it was accepted (meaningful only if connected)."""
-    result = _last(log, ev.DIAL_RESULT)
-    legs = [e for e in log if e.type == ev.LEG_STATUS]
-    screens = [e for e in log if e.type == ev.SCREEN_RESULT]
-    key = _accept_key(screens)
-    # Leg callbacks carry Twilio's own timestamps; the dial.started time is ours.
-    ring_start = _first_at(e for e in legs if e.data.get("status") in _RING_START) or _first_at(
-        e for e in log if e.type == ev.DIAL_STARTED
-    )
-    answered_at = _first_at(e for e in legs if e.data.get("status") in _ANSWERED)
-    answered_at = answered_at or _first_at(screens)
-    leg_final = _last_of(e for e in legs if e.data.get("status") in _LEG_FINAL)
-    ended_at = leg_final.at if leg_final else (result.at if result else None)
-    final = result.data.get("dial_status") if result else None
-    final = final or (leg_final.data["status"] if leg_final else None)
-    if final is None and call_over:
-        final = "canceled"  # the caller hung up while this leg rang; Twilio dropped it
-    answered = answered_at is not None or final == "completed"
-    accepted_at = _first_at(e for e in screens if e.data.get("digits") == ACCEPT_DIGIT)
-    talk = _int(result.data.get("talk_seconds")) if result else None
-    if result is None and key == ACCEPT_DIGIT and final == "completed" and leg_final:
-        # The caller hung up during the conversation and Twilio sent no Dial action: the
-        # engineer's leg completed after the accept key, so the legs were bridged.
-        screening = _seconds(answered_at, accepted_at) or 0
-        talk = max(0, (_int(leg_final.data.get("duration")) or 0) - round(screening))
-    summary = AttemptSummary(
-        step=step,
-        person=_pick(log, "person"),
-        number=_pick(log, "number"),
-        leg_sid=(result.data.get("leg_sid") if result else None) or _pick(log, "leg_sid"),
-        status=_status(result, key, answered, final, talk),
-        accept_key=key,
-        ring_seconds=_seconds(ring_start, answered_at or ended_at),
-        talk_seconds=talk,
-        started_at=ring_start or log[0].at,
-        ended_at=ended_at,
-        pass_number=_int(_pick(log, "pass")) or 1,
-        caller_id=_pick(log, "caller_id"),
-    )
-    return summary, accepted_at or answered_at or ended_at or log[-1].at
-
-
-def _status(result: _E | None, key: str | None, answered: bool, final: str | None,
-            talk: int | None) -> str:
-    if result and _truthy(result.data.get("bridged")) and (
-        result.data.get("outcome", ev.CONNECTED) == ev.CONNECTED
-    ):
-        return ev.CONNECTED
-    if result is None and key == ACCEPT_DIGIT and final == "completed" and talk is not None:
-        return ev.CONNECTED
-    if key is not None and key != ACCEPT_DIGIT:
-        return ev.DECLINED
-    if final is None:
-        return RINGING
-    if key == ACCEPT_DIGIT:  # accepted, yet never bridged: the caller left first
-        return _UNANSWERED.get(final, ev.CANCELED)
-    if answered:  # picked up without pressing the key: a voicemail box, most likely
-        return ev.NOT_ACCEPTED
-    return _UNANSWERED.get(final, ev.FAILED)
-
-
-def _accept_key(screens: list[_E]) -> str | None:
-    digits = [str(e.data["digits"]) for e in screens if e.data.get("digits") not in (None, "")]
-    if ACCEPT_DIGIT in digits:
-        return ACCEPT_DIGIT
-    return digits[-1] if digits else None
-
-
-def _voicemails(log: list[_E]) -> list[VoicemailSummary]:
-    found: dict[str, VoicemailSummary] = {}
-    for e in log:
-        if e.type not in (ev.VOICEMAIL_RECORDED, ev.RECORDING_STATUS):
-            continue
+def _voicemails(found: Mapping[str, VoicemailSummary], added: Sequence[LogEvent],
+                ) -> Mapping[str, VoicemailSummary]:
+    """The recordings so far, by recording, updated by ``added`` (recordings' events, in
+    order, later than those already folded)."""
+    out = None
+    for e in added:
         sid = e.data.get("recording_sid")
         if not sid:
             continue
-        old = found.get(sid) or VoicemailSummary(sid, None, None, "recorded")
-        found[sid] = VoicemailSummary(
+        out = dict(found) if out is None else out
+        old = out.get(sid) or VoicemailSummary(sid, None, None, "recorded")
+        out[sid] = VoicemailSummary(
             recording_sid=sid,
             url=e.data.get("recording_url") or old.url,
-            duration=_int(e.data.get("duration")) if e.data.get("duration") else old.duration,
+            duration=as_int(e.data.get("duration")) if e.data.get("duration") else old.duration,
             status=(e.data.get("status") or old.status) if e.type == ev.RECORDING_STATUS
             else old.status,
         )
-    return list(found.values())
-
-
-def _last(log: list[_E], type_: str) -> _E | None:
-    return _last_of(e for e in log if e.type == type_)
-
-
-def _last_of(log: Iterable[_E]) -> _E | None:
-    tail = deque(log, maxlen=1)
-    return tail[0] if tail else None
-
-
-def _first_at(log: Iterable[_E]) -> datetime | None:
-    return next((e.at for e in log), None)
-
-
-def _pick(log: list[_E], name: str) -> Any:
-    return next((e.data[name] for e in log if e.data.get(name)), None)
-
-
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return round(max(0.0, (end - start).total_seconds()), 3)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
+    return found if out is None else out
