@@ -137,7 +137,8 @@ class CallLog:
             "answered_by": people[-1] if tta is not None else None,
             "time_to_answer_seconds": tta, "identified_by": "caller_id",
             "waited_seconds": tta if tta is not None else round(rng.uniform(20, 90), 1),
-            "out_of_hours": started.hour < 7 or started.hour >= 19})
+            "out_of_hours": started.hour < 7 or started.hour >= 19,
+            "fold_token": 0})  # no worker's fold: a late event rebuilds the call
 
 
 def _event(type_: str, sid: str, suffix: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:

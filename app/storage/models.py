@@ -93,6 +93,8 @@ class Call(Base):
     waited_seconds: Mapped[float | None] = mapped_column(Float)
     # The caller heard that the hotline was closed for their contract.
     out_of_hours: Mapped[bool | None] = mapped_column(Boolean)
+    # Which rebuild wrote the row: 0 none known, NULL none yet (migration 0013, decision 0020).
+    fold_token: Mapped[int | None] = mapped_column(BigInteger)
 
     attempts: Mapped[list[Attempt]] = relationship(
         order_by="Attempt.step", back_populates="call", viewonly=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -30,50 +31,56 @@ _INSERTS: dict[str, Callable[[Table], Any]] = {
 
 def rebuild_locked(conn: Connection, call_sids: Sequence[str],
                    inserted: Mapping[str, Sequence[dict[str, Any]]] | None = None,
-                   stored_keys: Sequence[tuple[str, str]] | None = None,
-                   ) -> list[FoldedCall]:
+                   tokens: Mapping[str, int | None] | None = None,
+                   ) -> tuple[list[FoldedCall], dict[str, int]]:
     """Lock the calls, fold each one's stored events, write the rows: in ``conn``'s transaction.
+    The calls folded, and the fold token each one's row holds now.
 
     ``inserted``: the events the job inserted (RETURNING), by call; a call this process folded
-    before then folds only those. None: every call folded from all its stored events.
-    ``stored_keys``: the calls are locked already and these are their events' keys (see
-    ``lock_steps``).
+    last (its row holds the token of this process's entry, see ``fold_cache``) then folds only
+    those, and one that no rebuild wrote yet folds just them. None: every call folded from all
+    its stored events. ``tokens``: the calls are locked already and their rows hold these
+    (see ``lock_steps``).
     """
     if not call_sids:
-        return []
-    if stored_keys is None:
-        stored_keys = lock_calls(conn, call_sids, read_keys=inserted is not None)
+        return [], {}
+    if tokens is None:
+        tokens = lock_calls(conn, call_sids, read_tokens=inserted is not None)
     written: dict[str, CallSummary] = {}
+    kept: dict[str, int] = {}
     folded = []
     if inserted is not None:
-        for before, after in _fold_new(str(conn.engine.url), call_sids, inserted, stored_keys):
-            if before is not None:
-                written[before.call_sid] = before.summary
+        database = str(conn.engine.url)
+        for token, before, after in _fold_new(database, call_sids, inserted, tokens):
+            if before is not None and token is not None:
+                written[before.call_sid], kept[before.call_sid] = before.summary, token
             folded.append(after)
     done = {f.call_sid for f in folded}
     folded += load_folded(conn, [sid for sid in call_sids if sid not in done])
-    write_summaries(conn, [f.summary for f in folded], written)
-    return folded
+    fresh = secrets.randbits(62) + 1  # this rebuild's: no other process holds it
+    written_tokens = {f.call_sid: kept.get(f.call_sid, fresh) for f in folded}
+    write_summaries(conn, [f.summary for f in folded], written, written_tokens)
+    return folded, written_tokens
 
 
 def _fold_new(database: str, call_sids: Sequence[str],
               inserted: Mapping[str, Sequence[dict[str, Any]]],
-              stored_keys: Sequence[tuple[str, str]],
-              ) -> list[tuple[FoldedCall | None, FoldedCall]]:
-    """(before, after) for each call whose folded state this process holds for exactly its
-    stored events besides the inserted ones (as committed, so its rows are as written then),
-    or whose stored events are all inserted now (before: None)."""
-    stored: dict[str, set[str]] = defaultdict(set)
-    for key, call_sid in stored_keys:
-        stored[call_sid].add(key)
-    out = []
+              tokens: Mapping[str, int | None],
+              ) -> list[tuple[int | None, FoldedCall | None, FoldedCall]]:
+    """(token, before, after) for each call whose row this process's fold cache wrote last
+    (before: as committed then), or that no rebuild wrote yet (its stored events are the ones
+    inserted now; token and before None). The other calls are left to a full rebuild."""
+    out: list[tuple[int | None, FoldedCall | None, FoldedCall]] = []
     for call_sid in call_sids:
-        new = inserted.get(call_sid, ())
-        others = stored[call_sid] - {r["key"] for r in new}
-        before = fold_cache.cached(database, call_sid) if others else None
-        if not (new or others) or (others and (before is None or before.keys != others)):
+        new = [{**r, "data": _as_stored(r["data"])} for r in inserted.get(call_sid, ())]
+        token = tokens.get(call_sid)
+        if token is None:
+            if new:
+                out.append((None, None, fold(None, new)))
             continue
-        out.append((before, fold(before, [{**r, "data": _as_stored(r["data"])} for r in new])))
+        entry = fold_cache.take(database, call_sid)
+        if entry is not None and entry[0] == token:
+            out.append((token, entry[1], fold(entry[1], new)))
     return out
 
 
@@ -99,29 +106,31 @@ def load_folded(conn: Connection, call_sids: Sequence[str]) -> list[FoldedCall]:
     return [fold(None, events) for _, events in sorted(by_call.items())]
 
 
-def lock_calls(conn: Connection, call_sids: Sequence[str], read_keys: bool = False,
-               ) -> list[tuple[str, str]]:
-    """Create the calls' rows if needed and hold them until the transaction ends; with
-    ``read_keys``, then the (key, call_sid) of the calls' stored events (else none).
+def lock_calls(conn: Connection, call_sids: Sequence[str], read_tokens: bool = False,
+               ) -> dict[str, int | None]:
+    """Create the calls' rows if needed and hold them until the transaction ends; the fold
+    token of each row (with ``read_tokens``; on PostgreSQL always).
 
     Rebuilds of one call take turns, and each reads the events after the previous one wrote:
     the last write reflects every stored event. Rows are locked in call_sid order, so two
     workers with overlapping sets wait for each other instead of deadlocking. On SQLite the
     transaction's BEGIN IMMEDIATE (see ``WRITE_LOCK``) already holds the whole database.
     """
-    found = fetch_in_turn(conn, lock_steps(conn, call_sids, read_keys))  # one round trip
-    return found[-1] if read_keys else []  # where the driver can
+    steps = lock_steps(conn, call_sids, read_tokens)
+    if not steps:
+        return {}
+    return dict(fetch_in_turn(conn, steps)[-1])  # one round trip where the driver can
 
 
-def lock_steps(conn: Connection, call_sids: Sequence[str], read_keys: bool,
+def lock_steps(conn: Connection, call_sids: Sequence[str], read_tokens: bool,
                ) -> list[tuple[Prebuilt, Mapping[str, Any]]]:
-    """The statements of ``lock_calls``, for ``fetch_in_turn``."""
+    """The statements of ``lock_calls``, for ``fetch_in_turn``: the last one returns the
+    (call_sid, fold_token) of the calls' rows."""
     ordered: Mapping[str, Any] = {"sids": sorted(set(call_sids))}
     prebuilt = _prebuilt(conn)
-    steps = [(prebuilt["keys"], ordered)] if read_keys else []
     if conn.dialect.name == "postgresql":  # elsewhere the calls' upsert creates the rows
-        steps = [(prebuilt["lock"], ordered), (prebuilt["lock_rows"], ordered), *steps]
-    return steps
+        return [(prebuilt["lock"], ordered), (prebuilt["lock_rows"], ordered)]
+    return [(prebuilt["tokens"], ordered)] if read_tokens else []
 
 
 def load_summaries(conn: Connection, call_sids: Sequence[str]) -> list[CallSummary]:
@@ -130,20 +139,22 @@ def load_summaries(conn: Connection, call_sids: Sequence[str]) -> list[CallSumma
 
 
 def write_summaries(conn: Connection, summaries: Sequence[CallSummary],
-                    written: Mapping[str, CallSummary] | None = None) -> None:
+                    written: Mapping[str, CallSummary] | None = None,
+                    tokens: Mapping[str, int] | None = None) -> None:
     """Upsert the calls' rows, their attempts and their voicemails, one statement per table.
 
     ``written``: summaries whose rows the database holds already; only what changed from them
-    is written (a job's new events mostly change one attempt of each call).
+    is written (a job's new events mostly change one attempt of each call). ``tokens``: the
+    fold token to write into each call's row (else 0: no fold cache's).
     """
-    written = written or {}
+    written, tokens = written or {}, tokens or {}
     prebuilt = _prebuilt(conn)
     calls, attempts, voicemails, pruned = [], [], [], []
     for summary in summaries:
         before = written.get(summary.call_sid)
         call = _call_row(summary)
         if before is None or _call_row(before) != call:
-            calls.append(call)
+            calls.append({**call, "fold_token": tokens.get(summary.call_sid, 0)})
         old_attempts = set(before.attempts) if before else set()
         attempts += [{"call_sid": summary.call_sid, **vars(a)} for a in summary.attempts
                      if a not in old_attempts]
@@ -189,11 +200,10 @@ def _dialect_statements(dialect: str) -> dict[str, Any]:
         "events": insert(EVENTS).on_conflict_do_nothing(index_elements=["key"])
         .returning(EVENTS.c.key),
         "lock": insert(CALLS).on_conflict_do_nothing(),
-        "lock_rows": select(CALLS.c.call_sid).where(_one_of(dialect, CALLS.c.call_sid))
-        .order_by(CALLS.c.call_sid).with_for_update(),
+        "lock_rows": select(CALLS.c.call_sid, CALLS.c.fold_token)
+        .where(_one_of(dialect, CALLS.c.call_sid)).order_by(CALLS.c.call_sid).with_for_update(),
         "load": select(EVENTS.c.key, EVENTS.c.type, EVENTS.c.call_sid, EVENTS.c.at,
                        EVENTS.c.data).where(_one_of(dialect, EVENTS.c.call_sid)),
-        "keys": select(EVENTS.c.key, EVENTS.c.call_sid).where(_one_of(dialect, EVENTS.c.call_sid)),
         "delete_steps": delete(ATTEMPTS).where(
             ATTEMPTS.c.call_sid.in_(bindparam("sids", expanding=True)),
             tuple_(ATTEMPTS.c.call_sid, ATTEMPTS.c.step).not_in(bindparam("kept", expanding=True))),
@@ -217,22 +227,21 @@ _PREBUILT: dict[str, dict[str, Prebuilt]] = {}
 
 def _compiled_for(name: str, dialect: Dialect) -> dict[str, Prebuilt]:
     statements = _dialect_statements(name)
-    columns = {"calls": _fields(CallSummary) - {"attempts", "voicemails"},
+    columns = {"calls": _fields(CallSummary) - {"attempts", "voicemails"} | {"fold_token"},
                "attempts": {"call_sid"} | _fields(AttemptSummary),
                "voicemails": {"call_sid"} | _fields(VoicemailSummary)}
     compiled = {table: Prebuilt.compile(statements[table], dialect, sorted(keys), many=True)
                 for table, keys in columns.items()}
     if name == "postgresql":
-        for step in ("keys", "lock_rows"):
-            compiled[step] = Prebuilt.compile(statements[step], dialect, ["sids"])
+        compiled["lock_rows"] = Prebuilt.compile(statements["lock_rows"], dialect, ["sids"])
         # The calls' rows in call order, one statement whatever the number of calls.
         compiled["lock"] = Prebuilt("INSERT INTO calls (call_sid) SELECT sid FROM"
                                     " unnest(%(sids)s::VARCHAR[]) AS sid ORDER BY sid"
                                     " ON CONFLICT DO NOTHING", ("sids",), False, {})
     else:
-        compiled["keys"] = Prebuilt('SELECT "key", call_sid FROM events WHERE call_sid IN'
-                                    " (SELECT value FROM json_each(?))", ("sids",), True,
-                                    {"sids": json.dumps})
+        compiled["tokens"] = Prebuilt("SELECT call_sid, fold_token FROM calls WHERE call_sid IN"
+                                      " (SELECT value FROM json_each(?))", ("sids",), True,
+                                      {"sids": json.dumps})
     return compiled
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Engine, select
 
+from app.calls.fold import FoldedCall
 from app.calls.ledger import CallSummary, parse_at, summarise
 from app.storage import fold_cache
 from app.storage.call_days import forget_days_of
@@ -36,28 +37,33 @@ REBUILD_CHUNK = 25
 def store_events(engine: Engine, events: Iterable[dict[str, Any]]) -> int:
     """Insert the events not stored yet, then rebuild the calls they belong to.
 
-    The events and the first ``REBUILD_CHUNK`` calls are one transaction, each further chunk of
-    calls its own (a large batch, as after an outage, does not hold every call's lock at once).
+    ``REBUILD_CHUNK`` calls at a time, each chunk one transaction: its calls' events and their
+    rebuild (a large batch, as after an outage, does not hold every call's lock at once). An
+    event is never committed without its call's rebuild, which the fold tokens rely on.
     """
     rows = _valid_rows(events)
     if not rows:
         return 0
-    ordered = sorted(rows.values(), key=lambda r: r["key"])  # one lock order for all workers
-    # Every call in the batch is rebuilt, not just those with new events: a retry of a job
-    # that died between two chunks must still finish the rebuild.
-    chunks = _chunks({r["call_sid"] for r in ordered})
+    by_call: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows.values():
+        by_call[row["call_sid"]].append(row)
     locked = engine.execution_options(**{WRITE_LOCK: True})
-    inserted: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    with locked.begin() as conn:
-        new, stored_keys = _insert_and_lock(conn, ordered, chunks[0])
-        for key in new:
-            inserted[rows[key]["call_sid"]].append(rows[key])
-        folded = rebuild_locked(conn, chunks[0], inserted, stored_keys)
-    fold_cache.remember(str(engine.url), folded)  # once committed: its rows are written
-    for chunk in chunks[1:]:
+    database = str(engine.url)
+    new: list[str] = []
+    folded: list[FoldedCall] = []
+    for chunk in _chunks(set(by_call)):
+        # one lock order for all workers: the events by key, then the calls by call_sid
+        ordered = sorted((r for sid in chunk for r in by_call[sid]), key=lambda r: r["key"])
+        # Every call in the batch is rebuilt, not just those with new events: a retry of a
+        # job that died between two chunks must still finish the rebuild.
         with locked.begin() as conn:
-            done = rebuild_locked(conn, chunk, inserted)
-        fold_cache.remember(str(engine.url), done)
+            inserted, tokens = _insert_and_lock(conn, ordered, chunk)
+            by_inserted: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for key in inserted:
+                by_inserted[rows[key]["call_sid"]].append(rows[key])
+            done, written = rebuild_locked(conn, chunk, by_inserted, tokens)
+        fold_cache.remember(database, done, written)  # once committed: its rows are written
+        new += inserted
         folded += done
     count_new((rows[key] for key in new), {f.call_sid: f for f in folded})
     forget_days_of(engine, folded)  # a late event's settled days: aggregated again
@@ -65,17 +71,17 @@ def store_events(engine: Engine, events: Iterable[dict[str, Any]]) -> int:
 
 
 def _insert_and_lock(conn: Connection, ordered: list[dict[str, Any]], call_sids: list[str],
-                     ) -> tuple[list[str], list[tuple[str, str]]]:
+                     ) -> tuple[list[str], dict[str, int | None]]:
     """Insert the events not stored yet, then lock the calls (``lock_calls``): the keys
-    inserted and the (key, call_sid) of the calls' stored events. On PostgreSQL the server is
-    waited for once for all of it; it runs the statements in order, events before calls."""
+    inserted and the calls' fold tokens. On PostgreSQL the server is waited for once for all
+    of it; it runs the statements in order, events before calls."""
     if conn.dialect.name != "postgresql":
         new = conn.execute(_statements(conn)["events"], ordered).all()
-        return [key for (key,) in new], lock_calls(conn, call_sids, read_keys=True)
+        return [key for (key,) in new], lock_calls(conn, call_sids, read_tokens=True)
     insert = _events_from_arrays(conn.dialect)
     columns = {name: [row[name] for row in ordered] for name in insert.names}
     found = fetch_in_turn(conn, [(insert, columns), *lock_steps(conn, call_sids, True)])
-    return [key for (key,) in found[0]], found[-1]
+    return [key for (key,) in found[0]], dict(found[-1])
 
 
 @functools.cache
@@ -105,8 +111,8 @@ def rebuild_calls(engine: Engine, call_sids: Iterable[str] | None = None) -> int
     chunks = _chunks(set(call_sids))
     for chunk in chunks:
         with locked.begin() as conn:
-            done = rebuild_locked(conn, chunk)
-        fold_cache.remember(str(engine.url), done)
+            done, written = rebuild_locked(conn, chunk)
+        fold_cache.remember(str(engine.url), done, written)
         forget_days_of(engine, done)  # the overview's stored days of these calls
     return sum(len(chunk) for chunk in chunks)
 

@@ -120,7 +120,8 @@ def drain_log(engine: Engine, calls: Sequence[PlacedCall], timeout: float,
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the log, without surrogate ids, in a stable order."""
+    """Every row of the log, without surrogate ids and fold tokens (which rebuild wrote a row),
+    in a stable order."""
     tables: dict[str, tuple[Any, list[Any]]] = {
         "events": (EventRecord, [EventRecord.key]),
         "calls": (Call, [Call.call_sid]),
@@ -131,7 +132,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     result = {}
     with Session(engine) as session:
         for name, (model, order) in tables.items():
-            columns = [c for c in model.__table__.columns if c.name != "id"]
+            columns = [c for c in model.__table__.columns if c.name not in ("id", "fold_token")]
             result[name] = [tuple(r) for r in session.execute(select(*columns).order_by(*order))]
     return result
 
