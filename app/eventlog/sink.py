@@ -8,7 +8,9 @@ gunicorn's fork), drains the buffer in batches, one RQ job per batch and at most
 costs the web process and the log worker far more than the events in it). When Redis cannot be
 reached the batch goes straight to the shared database (``store``), and to the local spool file
 only when the database is out of reach too: a host that dies keeps nothing the others need. The
-thread probes Redis with backoff and replays the spool once it answers.
+thread probes Redis with backoff and replays the spool once it answers. A batch that fails in
+any other way goes back to the front of the buffer, still in the journal, and leaves again
+after a pause.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from app.settings import EVENT_QUEUE, default_spool_path, var_dir
 from app.telemetry.series import EVENT_REDIS_FAILURES, EVENTS_BUFFERED, EVENTS_REPLAYED, handed_off
 
 log = logging.getLogger(__name__)
+
+SPOOL_AFTER_FAILURES = 3  # tries of a batch failing in an unexpected way before it is spooled
 
 # Stores a batch in the database; returns the events the workers must still see once Redis is
 # back (those that call for a notification: the storing job queues it).
@@ -86,6 +90,9 @@ class EventSink:
         self._next_probe = 0.0  # while Redis is away: when to try it again
         self._store_backoff = 0.0
         self._next_store = 0.0  # while the database is away too: when to try it again
+        self._retry_backoff = 0.0  # after a batch failed in a way none of the above expects
+        self._failures = 0  # tries of the batch at the front that failed that way
+        self._replay_after = 0.0  # after the spool's replay failed that way: when to try again
         self._taken_at = -self.linger  # when the last batch left the buffer
 
     def emit(self, events: list[Event]) -> None:
@@ -146,15 +153,21 @@ class EventSink:
             try:
                 if batch:
                     self._ship(batch)
-                elif self.redis_down or spool.pending(self.spool_path):
+                    self._retry_backoff, self._failures = 0.0, 0
+                    batch = []  # handed on: what fails from here on is not the batch's
+                    while self._retired:
+                        self._retired.pop().discard()
+                if (self.redis_down or spool.pending(self.spool_path)) and \
+                        time.monotonic() >= self._replay_after:
                     self._replay()
-                for handed_on in self._retired:
-                    handed_on.discard()
-                self._retired.clear()
             except Exception:  # the thread must outlive any surprise
-                keys = [e.get("key") for e in batch]
-                log.exception("event sink: could not queue or spool events %s", keys)
-                self._retired = []  # left open and locked: the next process hands them on
+                if batch:
+                    log.exception("event sink: could not queue or spool events %s; trying again",
+                                  [e.get("key") for e in batch])
+                    self._put_back(batch)
+                else:
+                    log.exception("event sink: could not replay the spool or delete a journal file")
+                    self._replay_after = time.monotonic() + self.max_backoff
             with self._lock:
                 self._in_flight = 0
                 self._settled.notify_all()
@@ -181,6 +194,32 @@ class EventSink:
                 self._journal = None
             return batch
 
+    def _put_back(self, batch: list[Event]) -> None:
+        """The batch to the front of the buffer, whole in the next batch: the journal files that
+        hold it (current, or retired and kept) are deleted only once it is handed on. After
+        ``SPOOL_AFTER_FAILURES`` tries it goes to the spool instead, so that one batch that
+        cannot leave does not hold back every event after it."""
+        self._failures += 1
+        if self._failures >= SPOOL_AFTER_FAILURES and self._spooled(batch):
+            return
+        with self._lock:
+            self._buffer.extendleft(reversed(batch))
+        self._retry_backoff = min(self.max_backoff, max(0.25, self._retry_backoff * 2))
+        time.sleep(self._retry_backoff)  # a batch that keeps failing must not spin
+
+    def _spooled(self, batch: list[Event]) -> bool:
+        try:
+            spool.append(self.spool_path, batch)
+        except OSError:
+            log.exception("event sink: could not spool events %s either", [e.get("key") for e in batch])
+            return False
+        log.error("event sink: spooled events %s after %d failed tries; the spool is replayed"
+                  " with the next ones", [e.get("key") for e in batch], self._failures)
+        self._failures = 0
+        while self._retired:
+            self._retired.pop().discard()
+        return True
+
     def _ship(self, batch: list[Event]) -> None:
         if self._waiting_for_redis():
             self._without_redis(batch)
@@ -192,8 +231,6 @@ class EventSink:
             self._without_redis(batch)
             return
         self._backoff = 0.0
-        if spool.pending(self.spool_path):
-            self._replay()
 
     def _replay(self) -> None:
         if self._waiting_for_redis():

@@ -242,6 +242,67 @@ def test_a_forked_child_ships_through_its_own_thread(
     assert sorted(stored_keys(db_url)) == sorted(e["key"] for e in parent_events + child_events)
 
 
+@pytest.mark.parametrize("batch_size", [1, 200])
+def test_a_batch_that_fails_unexpectedly_is_shipped_again(
+    redis_server: RedisServer, spool: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    batch_size: int,
+) -> None:
+    """A failure other than Redis's (those go to the spool): the batch waits in the buffer and
+    the journal and leaves again after a pause. One event a batch: the journal that holds both
+    events is deleted once the second is queued, so the first must not be dropped either."""
+    attempts: list[list[str]] = []
+
+    def fails_once(queue: Queue, events: list[ev.Event]) -> object:
+        attempts.append([e["key"] for e in events])
+        if len(attempts) == 1:
+            raise RuntimeError("not a Redis error")
+        return enqueue_batch(queue, events)
+
+    monkeypatch.setattr("app.eventlog.sink.enqueue_batch", fails_once)
+    journal = tmp_path / "journal"
+    sink = EventSink(redis_server.url, spool_path=spool, journal_dir=journal,
+                     batch_size=batch_size, linger=0)
+    events = call_events(1, per_call=2)
+    sink.emit(events)
+    assert sink.flush(10)
+    queue = Queue(EVENT_QUEUE, connection=Redis.from_url(redis_server.url),
+                  serializer=JSONSerializer)
+    queued = [e["key"] for job in queue.jobs for e in job.args[0]]
+    assert sorted(queued) == sorted(e["key"] for e in events), attempts
+    assert list(journal.glob("*.jsonl")) == []
+    assert not spool_file.pending(spool)
+
+
+def test_a_batch_that_keeps_failing_goes_to_the_spool_and_holds_back_nothing(
+    redis_server: RedisServer, spool: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After three failed tries the batch is spooled (replayed with the spool) and the events
+    emitted after it are queued as usual."""
+    poison = call_events(1, per_call=2, prefix="CAx")
+    poison_keys = {e["key"] for e in poison}
+
+    def fails_for_poison(queue: Queue, events: list[ev.Event]) -> object:
+        if poison_keys & {e["key"] for e in events}:
+            raise RuntimeError("not a Redis error")
+        return enqueue_batch(queue, events)
+
+    monkeypatch.setattr("app.eventlog.sink.enqueue_batch", fails_for_poison)
+    journal = tmp_path / "journal"
+    sink = EventSink(redis_server.url, spool_path=spool, journal_dir=journal, linger=0)
+    sink.emit(poison)
+    assert sink.flush(10)
+    later = call_events(1, per_call=2, prefix="CAy")
+    sink.emit(later)
+    assert sink.flush(10)
+    queue = Queue(EVENT_QUEUE, connection=Redis.from_url(redis_server.url),
+                  serializer=JSONSerializer)
+    assert sorted(e["key"] for job in queue.jobs for e in job.args[0]) == \
+        sorted(e["key"] for e in later)
+    spooled = [e for found in spool.parent.glob(f"{spool.name}*") for e in spool_file.read(found)]
+    assert sorted(e["key"] for e in spooled) == sorted(poison_keys)  # kept for the next replay
+    assert list(journal.glob("*.jsonl")) == []
+
+
 def test_emit_from_many_threads(redis_server: RedisServer, db_url: str, spool: Path) -> None:
     sink = EventSink(redis_server.url, spool_path=spool, batch_size=50)
     events = call_events(40)
