@@ -3,7 +3,8 @@
 Starts the stack as the Procfile runs it (gunicorn, RQ workers, the embedded Redis with AOF, and
 SQLite or a throwaway PostgreSQL), places the calls with random outcomes from a thread pool, waits
 for the call log to drain, compares it with what every simulated phone did and prints a summary.
-Exits 1 when a webhook failed, somebody was rung twice in a pass, or the log is wrong.
+Exits 1 when a webhook failed or was answered with the safe document (our code failed inside
+it), somebody was rung twice in a pass, or the log is wrong.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ from tests.support.public import (  # noqa: E402
     write_soak_config,
 )
 
+# What the web tier logs when a voice webhook fails inside and it answers the safe document
+# (app/web/voice/views.py, safe_answer): the caller still reaches a person, the soak sees 200.
+SAFE_ANSWER_LINE = b"voice webhook failed; answering with the safe document"
+
 
 @dataclass
 class SoakReport:
@@ -47,6 +52,7 @@ class SoakReport:
     seconds: float
     requests: int
     failed_requests: int
+    safe_answers: int
     p50_ms: float
     p99_ms: float
     outcomes: Counter[str]
@@ -63,7 +69,7 @@ class SoakReport:
             ("calls", f"{self.calls}"),
             ("calls/s", f"{self.calls / self.seconds:.1f}"),
             ("webhooks", f"{self.requests} ({self.requests / self.seconds:.0f}/s), "
-                         f"{self.failed_requests} failed"),
+                         f"{self.failed_requests} failed, {self.safe_answers} safe answers"),
             ("webhook latency", f"p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"),
             ("outcomes", ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))),
             ("legs dialed", f"{self.legs_dialed}"),
@@ -83,6 +89,7 @@ def run_soak(stack: Stack, engine: Engine, redis_url: str, calls: int, seed: int
     rng = random.Random(seed)
     plans = [random_plan(rng) for _ in range(calls)]
     driver = CallDriver(stack.base_url, seed=seed)
+    web_log = web_log_size(stack)
     start = time.monotonic()
     placed = driver.run(plans, threads)
     seconds = time.monotonic() - start
@@ -92,7 +99,8 @@ def run_soak(stack: Stack, engine: Engine, redis_url: str, calls: int, seed: int
     stored = stored_calls(engine, [c.result.call_sid for c in placed])
     return SoakReport(
         calls=calls, seconds=seconds, requests=len(driver.timings),
-        failed_requests=len(driver.failed_requests()), p50_ms=p50, p99_ms=p99,
+        failed_requests=len(driver.failed_requests()),
+        safe_answers=safe_answers(stack, since=web_log), p50_ms=p50, p99_ms=p99,
         outcomes=Counter(str(s.outcome) for s in stored.values()),
         legs_dialed=sum(len(c.result.dialed) for c in placed),
         attempts=sum(len(s.attempts) for s in stored.values()),
@@ -102,6 +110,19 @@ def run_soak(stack: Stack, engine: Engine, redis_url: str, calls: int, seed: int
                     if len(set(c.result.dialed)) != len(c.result.dialed)],
         backlog=log_backlog(redis_url, stack.spool_dir),
     )
+
+
+def web_log_size(stack: Stack) -> int:
+    return stack.web.log_path.stat().st_size if stack.web else 0
+
+
+def safe_answers(stack: Stack, since: int = 0) -> int:
+    """Webhooks answered with the safe document after ``since`` bytes of the web tier's log."""
+    if stack.web is None:
+        return 0
+    with stack.web.log_path.open("rb") as log:
+        log.seek(since)
+        return log.read().count(SAFE_ANSWER_LINE)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -154,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {problem}")
     if args.keep:
         print(f"logs and database kept in {workdir}")
-    failed = report.failed_requests or report.simulator_errors or report.rung_twice
+    failed = (report.failed_requests or report.safe_answers or report.simulator_errors
+              or report.rung_twice)
     return 1 if failed or report.problems else 0
 
 

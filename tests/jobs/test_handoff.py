@@ -8,6 +8,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,13 +20,14 @@ from rq.serializers import JSONSerializer
 
 from app.calls import events as ev
 from app.config import HotlineConfig
-from app.eventlog import EventSink
+from app.eventlog import EventSink, enqueue_batch
 from app.eventlog import spool as spool_file
 from app.jobs.events import triggers
-from app.settings import NOTIFY_QUEUE, Settings
+from app.settings import EVENT_QUEUE, NOTIFY_QUEUE, Settings
 from app.storage.handoff import DirectStore
 from app.storage.overrides import OverrideCache
 from app.web import create_app
+from tests.support.backlog import log_backlog, log_idle
 from tests.support.constants import REPO
 from tests.support.event_handoff import call_events, stored_keys, wait_for, work_events
 from tests.support.ports import free_port
@@ -156,6 +158,36 @@ def test_the_journal_is_emptied_as_events_are_handed_on(
         time.sleep(0.01)
     assert sink.flush(10)
     wait_for(lambda: not list(journal.glob("*.jsonl")))
+
+
+def test_the_log_is_not_idle_while_a_web_process_holds_events_or_a_worker_takes_a_job(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events buffered or in flight show only as a journal file (next to the spool folder); a
+    job a worker took off the queue, before it runs, only in RQ's intermediate list."""
+    var = tmp_path / "var"
+    idle = log_idle(redis_server.url, var / "spool")
+    release = threading.Event()
+
+    def held(queue: Queue, events: list[ev.Event]) -> object:
+        release.wait(10)
+        return enqueue_batch(queue, events)
+
+    monkeypatch.setattr("app.eventlog.sink.enqueue_batch", held)
+    sink = EventSink(redis_server.url, spool_path=var / "spool" / "events.jsonl",
+                     journal_dir=var / "journal")
+    assert idle()
+    sink.emit(call_events(1))
+    assert not idle()  # nothing in Redis yet, nothing spooled
+    release.set()
+    assert sink.flush(10)
+    assert log_backlog(redis_server.url, var / "spool")["journal files"] == 0
+    connection = Redis.from_url(redis_server.url)
+    queue = Queue(EVENT_QUEUE, connection=connection, serializer=JSONSerializer)
+    assert connection.lmove(queue.key, queue.intermediate_queue_key)  # as a worker takes a job
+    assert queue.count == 0
+    assert not idle()
+    assert log_backlog(redis_server.url, var / "spool")["intermediate"] == 1
 
 
 def test_worker_alive_reports_a_registered_worker_of_this_host_only(

@@ -269,7 +269,8 @@ def _database_outage(stack: Stack, database: PostgresProcess, redis: RedisProces
     moved = move_retries_due(redis.url)
     drained = wait_for_log(engine, calls, 60, idle)
     assert log_backlog(redis.url, stack.spool_dir) == {
-        "queued": 0, "started": 0, "scheduled": 0, "failed": 0, "spooled files": 0}
+        "journal files": 0, "queued": 0, "intermediate": 0, "started": 0, "scheduled": 0,
+        "failed": 0, "spooled files": 0}
     figures("database outage", calls=len(calls), outage_s=round(outage, 1),
             p50_during_ms=round(p50, 1), p99_during_ms=round(p99, 1), jobs_retried=len(seen),
             retries_moved_due=moved, log_complete_s=round(drained, 1))

@@ -120,7 +120,8 @@ def test_two_web_hosts_lose_no_call_and_no_event_to_a_host_kill_and_a_redis_outa
     drained = wait_for_log(engine, placed, 60, idle)
     assert log_problems(engine, placed) == []
     assert log_backlog(cluster.local_redis_url, cluster.root / "web2" / "var" / "spool") == {
-        "queued": 0, "started": 0, "scheduled": 0, "failed": 0, "spooled files": 0}
+        "journal files": 0, "queued": 0, "intermediate": 0, "started": 0, "scheduled": 0,
+        "failed": 0, "spooled files": 0}
     backend = cluster.haproxy_stats()["BACKEND"]
     figures(calls=len(placed), webhooks=len(driver.timings),
             resent_by_haproxy=f"{backend['wretr']} retries, {backend['wredis']} redispatches",

@@ -1,5 +1,5 @@
-"""The RQ side of the call log: what is still queued, running, scheduled or spooled, and the
-maintenance a test runs instead of waiting for RQ's own."""
+"""The RQ side of the call log: what a web process still holds, what is queued, taken, running,
+scheduled or spooled, and the maintenance a test runs instead of waiting for RQ's own."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from tests.support.waiting import wait_until
 
 
 def log_idle(redis_url: str, spool_dir: Path) -> Callable[[], bool]:
-    """Whether no job is queued, running or scheduled for the log and nothing is spooled."""
+    """Whether no web process holds events, no job is queued, taken, running or scheduled for
+    the log and nothing is spooled."""
     def idle() -> bool:
         backlog = log_backlog(redis_url, spool_dir)
         return not any(n for name, n in backlog.items() if name != "failed")
@@ -32,8 +33,11 @@ def log_idle(redis_url: str, spool_dir: Path) -> Callable[[], bool]:
 
 
 def log_backlog(redis_url: str, spool_dir: Path) -> dict[str, int]:
-    """What is still waiting or stuck on the way to the log: jobs by registry, spooled files;
-    not the settling of calls' ends, which waits on purpose (app.jobs.events.queue_settling).
+    """What is still waiting or stuck on the way to the log: the web processes' journal files
+    (one exists exactly while a process has events buffered or in flight), queued jobs, those a
+    worker took off the queue and has not registered yet (RQ's intermediate list), jobs by
+    registry, spooled files; not the settling of calls' ends, which waits on purpose
+    (app.jobs.events.queue_settling).
 
     Read without RQ's registry cleanup, which would act on abandoned jobs as a side effect."""
     connection = Redis.from_url(redis_url)
@@ -42,13 +46,22 @@ def log_backlog(redis_url: str, spool_dir: Path) -> dict[str, int]:
         registries = {"started": StartedJobRegistry, "failed": FailedJobRegistry}
         scheduled = connection.zrange(ScheduledJobRegistry(queue=queue).key, 0, -1)
         return {
+            "journal files": journal_files(spool_dir),
             "queued": queue.count,
+            "intermediate": int(connection.llen(queue.intermediate_queue_key)),
             **{name: int(connection.zcard(kind(queue=queue).key)) for name, kind in registries.items()},
             "scheduled": sum(not job_id.startswith(SETTLE_PREFIX.encode()) for job_id in scheduled),
             "spooled files": len(list(spool_dir.glob("*"))) if spool_dir.exists() else 0,
         }
     finally:
         connection.close()
+
+
+def journal_files(spool_dir: Path) -> int:
+    """The web processes' journal files: ``var/journal``, next to ``var/spool`` (app/eventlog/
+    sink.py), ``<pid>-<ns>.jsonl`` each (app/eventlog/journal.py)."""
+    folder = spool_dir.parent / "journal"
+    return len(list(folder.glob("*.jsonl"))) if folder.is_dir() else 0
 
 
 def reclaim_abandoned_jobs(redis_url: str, older_than: float = 5.0) -> int:
