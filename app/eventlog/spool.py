@@ -53,18 +53,24 @@ def replay(path: Path, enqueue: Callable[[list[Event]], object],
            batch_size: int = REPLAY_BATCH) -> int:
     """Hand every spooled event to ``enqueue`` in batches; returns how many events were handed.
 
-    If ``enqueue`` raises, the file being replayed stays for the next attempt, and so does the
-    error, which propagates.
+    If ``enqueue`` raises, the file being replayed stays for the next attempt, the other files
+    are still replayed (one that keeps failing holds back no other), and the first error
+    propagates at the end.
     """
     claimed = path.with_name(f"{path.name}.{os.getpid()}-{time.time_ns()}.replay")
     try:
         os.rename(path, claimed)
     except FileNotFoundError:
         pass
-    return sum(
-        _replay_file(found, enqueue, batch_size)
-        for found in sorted(path.parent.glob(f"{path.name}.*.replay"))
-    )
+    handed, failed = 0, None
+    for found in sorted(path.parent.glob(f"{path.name}.*.replay")):
+        try:
+            handed += _replay_file(found, enqueue, batch_size)
+        except Exception as error:  # raised below, after the other files
+            failed = failed or error
+    if failed is not None:
+        raise failed
+    return handed
 
 
 def pending(path: Path) -> bool:

@@ -192,6 +192,28 @@ def test_replay_failure_keeps_the_file(tmp_path: Path, spool: Path) -> None:
     assert len(spool_file.read(next(spool.parent.glob("*.replay")))) == 6
 
 
+def test_a_spool_file_that_cannot_be_replayed_holds_back_no_other(tmp_path: Path,
+                                                                  spool: Path) -> None:
+    """One spool file's replay keeps failing (a batch no queue takes): the files after it are
+    still queued, the failing one stays for the next replay, and the error is raised after."""
+    poison, later = call_events(1, prefix="CA1"), call_events(1, prefix="CA2")
+    spool_file.append(spool, poison)
+    spool.rename(spool.with_name(spool.name + ".1-1.replay"))  # sorts first
+    spool_file.append(spool, later)
+    queued: list[str] = []
+
+    def enqueue(batch: list[ev.Event]) -> None:
+        if batch[0]["call_sid"] == poison[0]["call_sid"]:
+            raise RuntimeError("not a Redis error")
+        queued.extend(e["key"] for e in batch)
+
+    with pytest.raises(RuntimeError):
+        spool_file.replay(spool, enqueue)
+    assert sorted(queued) == sorted(e["key"] for e in later)
+    left = [e for found in spool.parent.glob("*.replay") for e in spool_file.read(found)]
+    assert sorted(e["key"] for e in left) == sorted(e["key"] for e in poison)
+
+
 def test_the_worker_replays_the_spool_it_finds(
     redis_server: RedisServer, db_url: str, spool: Path
 ) -> None:
