@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -59,8 +60,7 @@ class RedisGuard:
                  timeout: float = 0.05, retry_after: float = 5.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.redis_url, self.timeout, self.clock = redis_url, timeout, clock
-        self._client: Redis | None = None
-        self._client_pid = 0
+        self._clients = threading.local()  # per thread: .pid, .client (see ``redis``)
         self.local = LocalGuard(per_caller, overall, engaged_ttl, clock=clock)
         self.per_caller, self.overall, self.engaged_ttl = per_caller, overall, int(engaged_ttl)
         self.retry_after = retry_after
@@ -132,20 +132,23 @@ class RedisGuard:
 
     @property
     def redis(self) -> Redis:
-        """This process's one connection, opened on first use.
+        """This thread's one connection, opened on first use.
 
         One dedicated connection instead of a pool: a pool checks each connection for unread
         data before lending it out (three more system calls around every command, which cost
-        more than the command itself on a busy machine). A forked child opens its own.
+        more than the command itself on a busy machine). One per thread, since a web worker's
+        threads share the guard and a connection serves one command at a time. A forked child
+        opens its own.
         """
-        if self._client is None or self._client_pid != os.getpid():
-            self._client_pid = os.getpid()
-            self._client = None
-            self._client = Redis.from_url(
+        mine = self._clients
+        if getattr(mine, "pid", None) != os.getpid():
+            mine.pid = os.getpid()
+            mine.client = Redis.from_url(
                 self.redis_url, socket_timeout=self.timeout,
                 socket_connect_timeout=self.timeout, retry_on_timeout=False,
                 single_connection_client=True)
-        return self._client
+        client: Redis = mine.client
+        return client
 
     def _attempt(self, ask: Callable[[], T], fallback: Callable[[], T]) -> T:
         if time.monotonic() < self._down_until:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 from redis import Redis
@@ -204,3 +205,28 @@ def test_simultaneous_processes_share_one_count(redis_server) -> None:  # type: 
     assert all(p.returncode == 0 for p in processes)
     assert all(up == "True" for _, up in answers), "every process reached Redis"
     assert sorted(word for word, _ in answers) == ["refused"] * 4 + ["reserved"] * 6
+
+
+def test_one_guard_serves_many_threads_at_once(redis_server) -> None:  # type: ignore[no-untyped-def]
+    """A web worker's threads share its guard: each must get Redis's own answer, never a
+    connection another thread is reading from (that failed a PIN webhook in a soak)."""
+    guard = RedisGuard(redis_server.url, 1000, 100_000, 7200, timeout=2.0)
+    failures: list[BaseException] = []
+
+    def reserve_and_return(n: int) -> None:
+        try:
+            for _ in range(40):
+                ticket = guard.pin_reserve(f"+49401110{n:03d}")
+                assert ticket is not None and not ticket.startswith("local:")
+                guard.pin_returned(f"+49401110{n:03d}", ticket)
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=reserve_and_return, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert guard._down_until == 0, "Redis answered every time"
+    assert Redis.from_url(redis_server.url).zcard(PREFIX + "*") == 0, "every ticket returned"
