@@ -75,9 +75,10 @@ def page(svc: Outbox, alert_id: int, round_: int, step: int) -> str:
                    f"{person.name} by {pages[0].channel}", svc.clock())
     if not section.rule(alert.severity).escalate:
         return f"paged {person.id}"
-    due = svc.clock() + timedelta(minutes=section.step_delay_minutes)
+    now = svc.clock()
+    due = now + timedelta(minutes=section.step_delay_minutes)
     if enqueue(svc.queue, ESCALATE_JOB, alert_id, round_, step, "nobody acknowledged in time",
-               job_id=f"alert-{alert_id}-timer-r{round_}s{step}", at=due):
+               job_id=f"alert-{alert_id}-timer-r{round_}s{step}", at=due, now=now):
         store.next_step_due(svc.engine, alert_id, (round_, step), due)
     return f"paged {person.id}; moves on at {due.isoformat()}"
 

@@ -57,7 +57,7 @@ def tell_voicemail(svc: Services, call_sid: str, trigger: str, now: datetime) ->
     due = voicemail_due(svc, events)
     if due is not None and now < due:
         enqueue(svc.queue, NOTIFY_CALL, call_sid, VOICEMAIL, due.isoformat(),
-                job_id=f"notify-{call_sid}-voicemail-at-{int(due.timestamp())}", at=due)
+                job_id=f"notify-{call_sid}-voicemail-at-{int(due.timestamp())}", at=due, now=now)
         return f"held until {due.isoformat()}"
     if is_handled(svc, call_sid):
         return "handled"
@@ -96,9 +96,10 @@ def escalate_later(svc: Services, call_sid: str, kind: str, step: int) -> bool:
     minutes = svc.notifications.escalate_after_minutes
     if not minutes:
         return False
+    now = svc.clock()
     return enqueue(svc.queue, "app.jobs.follow_ups.escalate_follow_up", call_sid, kind, step,
                    job_id=f"follow-up-{call_sid}-{kind}-{step}",
-                   at=svc.clock() + timedelta(minutes=minutes))
+                   at=now + timedelta(minutes=minutes), now=now)
 
 
 def escalate_follow_up(call_sid: str, kind: str, step: int) -> str:
