@@ -72,16 +72,21 @@ def _fold_new(database: str, call_sids: Sequence[str],
     inserted now; token and before None). The other calls are left to a full rebuild."""
     out: list[tuple[int | None, FoldedCall | None, FoldedCall]] = []
     for call_sid in call_sids:
-        new = [{**r, "data": _as_stored(r["data"])} for r in inserted.get(call_sid, ())]
+        new = inserted.get(call_sid, ())
         token = tokens.get(call_sid)
         if token is None:
             if new:
-                out.append((None, None, fold(None, new)))
+                out.append((None, None, fold(None, _as_read_back(new))))
             continue
         entry = fold_cache.take(database, call_sid)
         if entry is not None and entry[0] == token:
-            out.append((token, entry[1], fold(entry[1], new)))
+            out.append((token, entry[1], fold(entry[1], _as_read_back(new))))
     return out
+
+
+def _as_read_back(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Inserted rows as a full rebuild would read them back (their data through JSON)."""
+    return [{**r, "data": _as_stored(r["data"])} for r in rows]
 
 
 _FLAT = frozenset({str, int, float, bool, type(None)})
