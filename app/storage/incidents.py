@@ -7,7 +7,6 @@ new or cleared incident therefore reaches every process within ``refresh_seconds
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +18,6 @@ from app.calls import events as ev
 from app.calls.incident import Incident, message_problem
 from app.storage.models import Base, EventRecord, Json, UTCDateTime
 from app.storage.refreshing import BackgroundRefresh
-
-log = logging.getLogger(__name__)
 
 
 class IncidentRow(Base):
@@ -89,6 +86,7 @@ class IncidentCache(BackgroundRefresh):
     """The active incidents, refreshed in the background; the last known ones on failure."""
 
     thread_name = "incident-cache"
+    what = "incidents"
 
     def __init__(self, engine: Engine | None, refresh_seconds: float = 5.0) -> None:
         super().__init__(engine, refresh_seconds)
@@ -102,10 +100,8 @@ class IncidentCache(BackgroundRefresh):
             with Session(self.engine) as session:
                 self.incidents = tuple(active(session, since))
         except SQLAlchemyError as exc:
-            log.warning("incidents not refreshed, keeping the last known ones: %s",
-                        str(exc).splitlines()[0])
-            return False
-        return True
+            return self.failed(exc)
+        return self.succeeded()
 
 
 def heard_counts(session: Session, rows: list[IncidentRow]) -> dict[int, tuple[int, int]]:

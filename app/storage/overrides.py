@@ -7,7 +7,6 @@ database is unreachable.
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -19,8 +18,6 @@ from sqlalchemy.orm import Session
 from app.schedule import Override, OverrideIndex
 from app.storage.models import OverrideRow
 from app.storage.refreshing import BackgroundRefresh
-
-log = logging.getLogger(__name__)
 
 
 def add_override(session: Session, rotation_id: str | None, person: str, start: datetime,
@@ -72,12 +69,12 @@ class OverrideCache(BackgroundRefresh):
     """The overrides as an :class:`OverrideIndex`, refreshed in the background."""
 
     thread_name = "override-cache"
+    what = "overrides"
 
     def __init__(self, engine: Engine | None, refresh_seconds: float = 5.0) -> None:
         super().__init__(engine, refresh_seconds)
         self.index = OverrideIndex()
         self.loaded_at: float | None = None
-        self.last_error: str | None = None
 
     def refresh(self) -> bool:
         """Reload from the database; on failure keep the last known overrides."""
@@ -86,8 +83,6 @@ class OverrideCache(BackgroundRefresh):
         try:
             self.index = load_index(self.engine, datetime.now(UTC) - KEEP_PAST)
         except SQLAlchemyError as exc:
-            self.last_error = str(exc).splitlines()[0]
-            log.warning("overrides not refreshed, keeping the last known ones: %s", self.last_error)
-            return False
-        self.loaded_at, self.last_error = time.monotonic(), None
-        return True
+            return self.failed(exc)
+        self.loaded_at = time.monotonic()
+        return self.succeeded()

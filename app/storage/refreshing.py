@@ -2,26 +2,58 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 
 from sqlalchemy import Engine
 
+log = logging.getLogger(__name__)
+
 
 class BackgroundRefresh:
-    """Calls ``refresh()`` every ``refresh_seconds`` in a daemon thread; the live path reads memory."""
+    """Calls ``refresh()`` every ``refresh_seconds`` in a daemon thread; the live path reads memory.
+
+    A failing refresh is logged when it starts failing or fails differently, then once per
+    ``warn_every`` seconds while it lasts, and once more when it works again: a database down
+    for an hour leaves a few lines per cache, not one every refresh."""
 
     thread_name = "cache"
+    what = "cache"
+    warn_every = 60.0
 
     def __init__(self, engine: Engine | None, refresh_seconds: float = 5.0) -> None:
         self.engine = engine
         self.refresh_seconds = refresh_seconds
+        self.last_error: str | None = None
+        self.failures = 0  # refreshes failed in a row
+        self._warned_at = 0.0
         self._thread: threading.Thread | None = None
         self._pid = 0
 
     def refresh(self) -> bool:
         raise NotImplementedError
+
+    def failed(self, error: BaseException) -> bool:
+        """Note a failed refresh (the last known data stays); always False."""
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        self.failures += 1
+        now = time.monotonic()
+        if message != self.last_error or now - self._warned_at >= self.warn_every:
+            in_a_row = f" ({self.failures} failed in a row)" if self.failures > 1 else ""
+            log.warning("%s not refreshed, keeping the last known ones%s: %s",
+                        self.what, in_a_row, message)
+            self._warned_at = now
+        self.last_error = message
+        return False
+
+    def succeeded(self) -> bool:
+        """Note a refresh that worked; always True."""
+        if self.failures:
+            log.warning("%s refreshed again after %d failed refreshes", self.what, self.failures)
+        self.last_error, self.failures = None, 0
+        return True
 
     def start(self) -> None:
         """Start the refresher thread in this process (again after a fork)."""

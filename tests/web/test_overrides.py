@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,6 +103,29 @@ def test_unreachable_database_keeps_the_last_known_overrides(database: str) -> N
     assert not cache.refresh()
     assert cache.last_error
     assert cache.index.winner("primary", start.replace(hour=20)).person == "bob"
+
+
+def test_a_failing_refresh_is_logged_when_it_starts_then_rarely_then_when_it_ends(
+        database: str, caplog: pytest.LogCaptureFixture) -> None:
+    engine = get_engine(database)
+    cache = OverrideCache(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE overrides RENAME TO overrides_gone"))
+    caplog.set_level(logging.INFO, logger="app.storage.refreshing")
+    for _ in range(5):
+        assert not cache.refresh()
+    assert cache.failures == 5
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and warned[0].startswith("overrides not refreshed, keeping the last")
+    cache.warn_every = 0.0  # the minute has passed
+    assert not cache.refresh()
+    assert "(6 failed in a row)" in caplog.records[-1].getMessage()
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE overrides_gone RENAME TO overrides"))
+    assert cache.refresh() and cache.refresh()
+    assert [r.getMessage() for r in caplog.records[2:]] == [
+        "overrides refreshed again after 6 failed refreshes"]
+    assert cache.failures == 0 and cache.last_error is None
 
 
 def test_who_tells_whether_a_contract_is_served(database: str) -> None:
