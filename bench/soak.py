@@ -32,9 +32,9 @@ from tests.support.public import (  # noqa: E402
     Stack,
     drain_log,
     latency_ms,
-    log_backlog,
     log_idle,
     random_plan,
+    settled_backlog,
     stored_calls,
     write_soak_config,
 )
@@ -108,7 +108,7 @@ def run_soak(stack: Stack, engine: Engine, redis_url: str, calls: int, seed: int
         simulator_errors=[f"{c.result.call_sid}: {e}" for c in placed for e in c.result.errors],
         rung_twice=[c.result.call_sid for c in placed
                     if len(set(c.result.dialed)) != len(c.result.dialed)],
-        backlog=log_backlog(redis_url, stack.spool_dir),
+        backlog=settled_backlog(redis_url, stack.spool_dir),
     )
 
 

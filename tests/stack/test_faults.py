@@ -40,7 +40,13 @@ from app.storage import dispose_engines, get_engine, normalize_url, store_events
 from app.storage.models import Call, EventRecord
 from app.storage.overrides import OverrideCache
 from app.web import create_app
-from tests.support.backlog import freeze_inside_a_job, log_backlog, log_idle, reclaim_abandoned_jobs
+from tests.support.backlog import (
+    freeze_inside_a_job,
+    log_backlog,
+    log_idle,
+    reclaim_abandoned_jobs,
+    settled_backlog,
+)
 from tests.support.calls import CallDriver, CallPlan, Timing, latency_ms
 from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN, DATA, HOTLINE, NOW
 from tests.support.postgres import PostgresProcess, postgres_url
@@ -268,7 +274,7 @@ def _database_outage(stack: Stack, database: PostgresProcess, redis: RedisProces
     # The retries on long intervals would come 10 s to minutes later: make them due now.
     moved = move_retries_due(redis.url)
     drained = wait_for_log(engine, calls, 60, idle)
-    assert log_backlog(redis.url, stack.spool_dir) == {
+    assert settled_backlog(redis.url, stack.spool_dir) == {
         "journal files": 0, "queued": 0, "intermediate": 0, "started": 0, "scheduled": 0,
         "failed": 0, "spooled files": 0}
     figures("database outage", calls=len(calls), outage_s=round(outage, 1),

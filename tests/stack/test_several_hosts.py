@@ -30,7 +30,7 @@ from app.storage import dispose_engines, get_engine
 from app.storage.models import EventRecord
 from bench.hosts import Cluster
 from bench.netns import unavailable_reason
-from tests.support.backlog import log_backlog, log_idle, reclaim_abandoned_jobs
+from tests.support.backlog import log_idle, reclaim_abandoned_jobs, settled_backlog
 from tests.support.calls import CallDriver
 from tests.support.constants import AUTH_TOKEN
 from tests.support.soak import random_plan, write_soak_config
@@ -119,7 +119,7 @@ def test_two_web_hosts_lose_no_call_and_no_event_to_a_host_kill_and_a_redis_outa
     idle = log_idle(cluster.local_redis_url, cluster.root / "web1" / "var" / "spool")
     drained = wait_for_log(engine, placed, 60, idle)
     assert log_problems(engine, placed) == []
-    assert log_backlog(cluster.local_redis_url, cluster.root / "web2" / "var" / "spool") == {
+    assert settled_backlog(cluster.local_redis_url, cluster.root / "web2" / "var" / "spool") == {
         "journal files": 0, "queued": 0, "intermediate": 0, "started": 0, "scheduled": 0,
         "failed": 0, "spooled files": 0}
     backend = cluster.haproxy_stats()["BACKEND"]

@@ -57,6 +57,20 @@ def log_backlog(redis_url: str, spool_dir: Path) -> dict[str, int]:
         connection.close()
 
 
+def settled_backlog(redis_url: str, spool_dir: Path, timeout: float = 30.0) -> dict[str, int]:
+    """The backlog once nothing is on the way any more, or as it stands after ``timeout`` s.
+
+    A complete log does not mean an idle one: the job that stored the last events is still
+    registered as started until RQ finishes it, and a replayed spool's job runs although its
+    events are stored already."""
+    idle = log_idle(redis_url, spool_dir)
+    try:
+        wait_until(idle, timeout, "the log's backlog to drain", every=0.1)
+    except AssertionError:
+        pass  # the caller's assertion shows what is left
+    return log_backlog(redis_url, spool_dir)
+
+
 def journal_files(spool_dir: Path) -> int:
     """The web processes' journal files: ``var/journal``, next to ``var/spool`` (app/eventlog/
     sink.py), ``<pid>-<ns>.jsonl`` each (app/eventlog/journal.py)."""

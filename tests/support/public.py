@@ -3,7 +3,7 @@ driver, the soak's calls and the call log checks. bench/ imports nothing else fr
 
 from __future__ import annotations
 
-from tests.support.backlog import log_backlog, log_idle
+from tests.support.backlog import log_backlog, log_idle, settled_backlog
 from tests.support.calls import CallDriver, latency_ms
 from tests.support.postgres import PostgresProcess
 from tests.support.processes import Stack
@@ -21,6 +21,7 @@ __all__ = [
     "log_backlog",
     "log_idle",
     "random_plan",
+    "settled_backlog",
     "stored_calls",
     "write_soak_config",
 ]
