@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 
 from sqlalchemy import Engine
 
@@ -14,6 +15,9 @@ log = logging.getLogger(__name__)
 
 class BackgroundRefresh:
     """Calls ``refresh()`` every ``refresh_seconds`` in a daemon thread; the live path reads memory.
+
+    The thread holds the cache weakly: once nothing else holds it (an app that is gone), the
+    thread ends instead of polling a database nobody reads.
 
     A failing refresh is logged when it starts failing or fails differently, then once per
     ``warn_every`` seconds while it lasts, and once more when it works again: a database down
@@ -61,10 +65,15 @@ class BackgroundRefresh:
                                    and self._pid == os.getpid()):
             return
         self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(target=refresh_while_held, args=(weakref.ref(self),),
+                                        name=self.thread_name, daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        while True:
-            self.refresh()
-            time.sleep(self.refresh_seconds)
+
+def refresh_while_held(held: weakref.ref[BackgroundRefresh]) -> None:
+    """Refresh the cache, then sleep its ``refresh_seconds``, for as long as anything holds it."""
+    while (cache := held()) is not None:
+        cache.refresh()
+        pause = cache.refresh_seconds
+        del cache  # not held while asleep
+        time.sleep(pause)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from datetime import datetime, timedelta
@@ -148,3 +149,14 @@ def test_the_cache_keeps_recent_overrides_only(database: str) -> None:
     assert cache.refresh()
     assert len(cache.index) == 1, "a three-year-old swap is not loaded on every refresh"
     assert cache.index.winner("primary", now).person == "alice"
+
+
+def test_a_cache_nobody_holds_stops_its_refresher_thread(database: str) -> None:
+    cache = OverrideCache(get_engine(database), refresh_seconds=0.01)
+    cache.start()
+    thread = cache._thread
+    assert thread is not None and thread.is_alive()
+    del cache  # the app that held it is gone
+    gc.collect()
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "a cache nobody reads is still refreshed"
