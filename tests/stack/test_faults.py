@@ -352,7 +352,10 @@ def test_a_worker_killed_mid_job_has_the_job_run_again_without_duplicates(
         second = stack.start_worker()
         # The dead worker's claim on the job lapses 75 s after its last heartbeat; a live
         # worker's maintenance (every 25 s) then hands it to RQ's retry, due 2 s later, which a
-        # scheduler queues (the dead worker's scheduler lock lapses within 61 s).
+        # scheduler queues (the dead worker's scheduler lock lapses within 61 s). That wait is
+        # RQ's alone: on PostgreSQL this test sits it out, on SQLite it runs the same passes now.
+        if engine.dialect.name == "sqlite":
+            assert reclaim_abandoned_jobs(redis.url, older_than=time.monotonic() - killed) == 1
         wait_until(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, 180,
                    "the job to run again", every=0.5)
         retried_after = time.monotonic() - killed
