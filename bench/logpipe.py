@@ -30,7 +30,7 @@ from app.calls.events import Event  # noqa: E402
 from app.eventlog.queueing import enqueue_batch, event_queue  # noqa: E402
 from app.settings import EVENT_QUEUE  # noqa: E402
 from app.storage import dispose_engines, get_engine, store_events, upgrade  # noqa: E402
-from app.storage.rebuild import _dialect_statements  # noqa: E402
+from app.storage.log_statements import statements_of  # noqa: E402
 from app.storage.store import _valid_rows  # noqa: E402
 from bench.stack import (  # noqa: E402
     ACME,
@@ -110,7 +110,7 @@ class PipeResult:
 def floor(database_url: str, jobs: list[list[Event]], name: str) -> PipeResult:
     """The same rows inserted straight into the events table, one transaction per job."""
     engine = get_engine(database_url)
-    statement = _dialect_statements(engine.dialect.name)["events"]
+    statement = statements_of(engine.dialect.name)["events"]
     rows = [sorted(_valid_rows(job).values(), key=lambda r: r["key"]) for job in jobs]
     began = time.perf_counter()
     for batch in rows:

@@ -16,11 +16,9 @@ from app.storage import fold_cache
 from app.storage.call_days import forget_days_of
 from app.storage.counted import count_new
 from app.storage.db import WRITE_LOCK, get_engine
+from app.storage.log_statements import EVENTS, statements_for, statements_of
 from app.storage.prebuilt import Prebuilt, fetch_in_turn
 from app.storage.rebuild import (
-    EVENTS,
-    _dialect_statements,
-    _statements,
     load_summaries,
     lock_calls,
     lock_steps,
@@ -76,7 +74,7 @@ def _insert_and_lock(conn: Connection, ordered: list[dict[str, Any]], call_sids:
     inserted and the calls' fold tokens. On PostgreSQL the server is waited for once for all
     of it; it runs the statements in order, events before calls."""
     if conn.dialect.name != "postgresql":
-        new = conn.execute(_statements(conn)["events"], ordered).all()
+        new = conn.execute(statements_for(conn)["events"], ordered).all()
         return [key for (key,) in new], lock_calls(conn, call_sids, read_tokens=True)
     insert = _events_from_arrays(conn.dialect)
     columns = {name: [row[name] for row in ordered] for name in insert.names}
@@ -89,7 +87,7 @@ def _events_from_arrays(dialect: Dialect) -> Prebuilt:
     """The events' INSERT ... RETURNING for one array per column (each row's value converted
     as the column's type does), the rows inserted in key order."""
     names = ("key", "type", "call_sid", "at", "data")
-    each = Prebuilt.compile(_dialect_statements(dialect.name)["events"], dialect, names).processors
+    each = Prebuilt.compile(statements_of(dialect.name)["events"], dialect, names).processors
     processors = {k: functools.partial(_each, p) for k, p in each.items()}
     return Prebuilt("INSERT INTO events (key, type, call_sid, at, data) SELECT * FROM unnest("
                     "%(key)b::VARCHAR[], %(type)b::VARCHAR[], %(call_sid)b::VARCHAR[],"

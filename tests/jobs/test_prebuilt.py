@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.calls.ledger import parse_at
 from app.storage import get_engine, store_events
+from app.storage.log_statements import CALLS, statements_of
 from app.storage.models import Call, EventRecord
 from app.storage.prebuilt import Prebuilt, executemany_in_turn, fetch_in_turn
-from app.storage.rebuild import CALLS, _dialect_statements
 from tests.support.ledger_events import DECLINED_THEN_CONNECTED, for_call
 
 STARTED = datetime(2026, 12, 2, 7, 0, 1, 250_000, tzinfo=UTC)
@@ -28,7 +28,7 @@ def engine(db_url: str) -> Engine:
 
 
 def calls_upsert(engine: Engine) -> Prebuilt:
-    statement = _dialect_statements(engine.dialect.name)["calls"]
+    statement = statements_of(engine.dialect.name)["calls"]
     return Prebuilt.compile(statement, engine.dialect, ["call_sid", "started_at", "out_of_hours"],
                             many=True)
 
