@@ -41,7 +41,7 @@ class BackgroundRefresh:
 
     def failed(self, error: BaseException) -> bool:
         """Note a failed refresh (the last known data stays); always False."""
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        message = (str(error).splitlines() or [type(error).__name__])[0]
         self.failures += 1
         now = time.monotonic()
         if message != self.last_error or now - self._warned_at >= self.warn_every:
