@@ -116,7 +116,13 @@ def test_two_web_hosts_lose_no_call_and_no_event_to_a_host_kill_and_a_redis_outa
     # A job a worker had taken from Redis but not run when Redis stopped waits, after the
     # restart, for RQ's maintenance to give it back (up to about two minutes): done here now.
     reclaim_abandoned_jobs(cluster.local_redis_url, older_than=time.monotonic() - redis_back)
-    idle = log_idle(cluster.local_redis_url, cluster.root / "web1" / "var" / "spool")
+    # Nothing is on the way once neither host holds events (journal or spool) and no job waits.
+    hosts_idle = [log_idle(cluster.local_redis_url, cluster.root / host / "var" / "spool")
+                  for host in ("web1", "web2")]
+
+    def idle() -> bool:
+        return all(host_idle() for host_idle in hosts_idle)
+
     drained = wait_for_log(engine, placed, 60, idle)
     assert log_problems(engine, placed) == []
     assert settled_backlog(cluster.local_redis_url, cluster.root / "web2" / "var" / "spool") == {
