@@ -98,7 +98,7 @@ def plan_shift_reminders() -> int:
     for handoff in next_handoffs(svc.config.rotations, now):
         count += enqueue(svc.queue, "app.jobs.notify.remind_shift", handoff.rotation,
                          handoff.at.isoformat(), job_id=f"reminder-{handoff.key}",
-                         at=max(handoff.at - lead, now))
+                         at=max(handoff.at - lead, now), now=now)
     return count
 
 
@@ -108,7 +108,8 @@ def remind_shift(rotation_id: str, handoff_at: str) -> str:
     handoff = Handoff(rotation_id, datetime.fromisoformat(handoff_at))
     sent = dispatch(svc, plan_reminder(svc.config, handoff, svc.who()))
     enqueue(svc.queue, "app.jobs.notify.plan_shift_reminders",
-            job_id=f"reminders-after-{handoff.key}", at=handoff.at + timedelta(seconds=1))
+            job_id=f"reminders-after-{handoff.key}", at=handoff.at + timedelta(seconds=1),
+            now=svc.clock())
     return f"{len(sent)} to send"
 
 

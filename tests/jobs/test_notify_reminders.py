@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,15 +56,35 @@ def test_reminders_are_scheduled_once_and_sent_to_who_covers_by_then(
         add_override(session, "primary", "bob", NEXT_MONDAY, datetime(2026, 12, 8, tzinfo=UTC))
     with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api, \
             provide(services(config, db_url, redis_url, api.url, clock=lambda: NOW)):
+        planned_at = datetime.now(UTC)
         assert plan_shift_reminders() == 2
         assert plan_shift_reminders() == 0  # the same handoffs: already scheduled
-        queue = Queue(NOTIFY_QUEUE, connection=Redis.from_url(redis_url), serializer=JSONSerializer)
-        registry = queue.scheduled_job_registry
-        assert registry.get_scheduled_time("reminder-primary-20261207T0800Z") == \
-            datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # an hour before, by default
+        # an hour before, by default; due as far from the wall clock's now as from the app's
+        assert abs(scheduled_at("reminder-primary-20261207T0800Z", redis_url) - planned_at
+                   - (datetime(2026, 12, 7, 7, 0, tzinfo=UTC) - NOW)) < timedelta(seconds=2)
         make_due(redis_url, "reminder-primary")
         work(redis_url)
         assert [m["body"][:45] for m in api.messages_to(BOB)] == [
             "Test hotline: your on-call shift (primary) st"]
         assert api.messages_to(ALICE) == []  # bob covers her first day
-        assert "reminders-after-primary-20261207T0800Z" in scheduled(redis_url)
+        assert abs(scheduled_at("reminders-after-primary-20261207T0800Z", redis_url)
+                   - planned_at - (NEXT_MONDAY - NOW)) < timedelta(seconds=5)
+
+
+def test_reminders_reckoned_on_a_clock_behind_the_wall_wait_their_time(
+    config: HotlineConfig, redis_url: str, db_url: str
+) -> None:
+    """The handoffs a month ago by the wall clock are days ahead by the app's: the worker's
+    scheduler (on the wall clock) must not find them due."""
+    month_ago = NOW - timedelta(days=30)
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api, \
+            provide(services(config, db_url, redis_url, api.url, clock=lambda: month_ago)):
+        assert plan_shift_reminders() == 2
+        work(redis_url)
+        assert api.messages == []
+        assert [job_id.split("-")[1] for job_id in scheduled(redis_url)] == ["night", "primary"]
+
+
+def scheduled_at(job_id: str, redis_url: str) -> datetime:
+    queue = Queue(NOTIFY_QUEUE, connection=Redis.from_url(redis_url), serializer=JSONSerializer)
+    return queue.scheduled_job_registry.get_scheduled_time(job_id)
