@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Boolean, Engine, Integer, String, Text, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.calls import events as ev
@@ -92,16 +91,9 @@ class IncidentCache(BackgroundRefresh):
         super().__init__(engine, refresh_seconds)
         self.incidents: tuple[Incident, ...] = ()
 
-    def refresh(self) -> bool:
-        if self.engine is None:
-            return False
-        since = datetime.now(UTC) - timedelta(days=1)
-        try:
-            with Session(self.engine) as session:
-                self.incidents = tuple(active(session, since))
-        except SQLAlchemyError as exc:
-            return self.failed(exc)
-        return self.succeeded()
+    def load(self, engine: Engine) -> None:
+        with Session(engine) as session:
+            self.incidents = tuple(active(session, datetime.now(UTC) - timedelta(days=1)))
 
 
 def heard_counts(session: Session, rows: list[IncidentRow]) -> dict[int, tuple[int, int]]:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, delete, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.schedule import Override, OverrideIndex
@@ -76,13 +75,6 @@ class OverrideCache(BackgroundRefresh):
         self.index = OverrideIndex()
         self.loaded_at: float | None = None
 
-    def refresh(self) -> bool:
-        """Reload from the database; on failure keep the last known overrides."""
-        if self.engine is None:
-            return False
-        try:
-            self.index = load_index(self.engine, datetime.now(UTC) - KEEP_PAST)
-        except SQLAlchemyError as exc:
-            return self.failed(exc)
+    def load(self, engine: Engine) -> None:
+        self.index = load_index(engine, datetime.now(UTC) - KEEP_PAST)
         self.loaded_at = time.monotonic()
-        return self.succeeded()

@@ -9,6 +9,7 @@ import time
 import weakref
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,20 @@ class BackgroundRefresh:
         self._pid = 0
 
     def refresh(self) -> bool:
+        """Reload from the database; on failure keep the last known data. Whether it worked."""
+        if self.engine is None:
+            return False
+        try:
+            self.load(self.engine)
+        except SQLAlchemyError as exc:
+            return self._failed(exc)
+        return self._succeeded()
+
+    def load(self, engine: Engine) -> None:
+        """Read the data from the database into memory (the subclass's part)."""
         raise NotImplementedError
 
-    def failed(self, error: BaseException) -> bool:
-        """Note a failed refresh (the last known data stays); always False."""
+    def _failed(self, error: SQLAlchemyError) -> bool:
         message = (str(error).splitlines() or [type(error).__name__])[0]
         self.failures += 1
         now = time.monotonic()
@@ -52,8 +63,7 @@ class BackgroundRefresh:
         self.last_error = message
         return False
 
-    def succeeded(self) -> bool:
-        """Note a refresh that worked; always True."""
+    def _succeeded(self) -> bool:
         if self.failures:
             log.warning("%s refreshed again after %d failed refreshes", self.what, self.failures)
         self.last_error, self.failures = None, 0
