@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import click
 from sqlalchemy.engine import make_url
 
+from app.cli.supervisor import (
+    LOOPBACK,
+    Child,
+    Interrupted,
+    SignalTrap,
+    local_address,
+    spawn,
+    stop_children,
+    supervise,
+)
 from app.devtools.embedded_redis import (
     EmbeddedRedis,
     EmbeddedRedisError,
     port_is_free,
-    private_child,
     start_embedded_redis,
 )
 from app.notify.queueing import NOTIFY_QUEUE
@@ -36,44 +38,6 @@ from app.telemetry.directory import claim as claim_metrics
 from app.telemetry.logs import FORMAT_ENV, FORMATS
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn_conf.py"
-STOP_TIMEOUT = 30.0  # gunicorn's graceful_timeout (20 s) plus room for a log job to finish
-LOOPBACK = "127.0.0.1"
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass
-class Child:
-    name: str
-    process: subprocess.Popen[bytes]
-
-
-class _Interrupted(Exception):
-    """A stop signal arrived while the stack was still starting."""
-
-
-class SignalTrap:
-    """Records SIGINT/SIGTERM/SIGHUP; while starting up, a signal aborts the start at once."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-    def __init__(self) -> None:
-        self.received: list[int] = []
-        self.abort_start = True
-        self._previous: dict[int, object] = {}
-
-    def install(self) -> None:
-        for signum in self.SIGNALS:
-            self._previous[signum] = signal.signal(signum, self._handle)
-
-    def restore(self) -> None:
-        for signum, handler in self._previous.items():
-            if handler is not None:  # None: a handler not set from Python, nothing to put back
-                signal.signal(signum, handler)  # type: ignore[arg-type]
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.received.append(signum)
-        if self.abort_start:
-            raise _Interrupted(signum)
 
 
 @click.command("run")
@@ -104,7 +68,7 @@ def migrate() -> str:
     """Run the Alembic migrations; returns the database URL with its password hidden."""
     url = default_database_url()
     upgrade(url)
-    return make_url(url).render_as_string(hide_password=True)
+    return hidden_password(url)
 
 
 def run_stack(port: int, web_workers: int, log_workers: int, host: str = LOOPBACK) -> int:
@@ -119,17 +83,17 @@ def run_stack(port: int, web_workers: int, log_workers: int, host: str = LOOPBAC
             redis = start_embedded_redis(var_dir() / "redis", password=embedded_redis_password())
             env["REDIS_URL"] = redis.url
         database = migrate()
-        children.append(_spawn("web", gunicorn_argv(port, web_workers, host), env))
+        children.append(spawn("web", gunicorn_argv(port, web_workers, host), env))
         for i in range(1, log_workers + 1):
-            children.append(_spawn(f"log worker {i}", [*hotline_argv(), "worker"], env))
-        children.append(_spawn("notify worker", [*hotline_argv(), "worker", "--queue",
+            children.append(spawn(f"log worker {i}", [*hotline_argv(), "worker"], env))
+        children.append(spawn("notify worker", [*hotline_argv(), "worker", "--queue",
                                                  NOTIFY_QUEUE], env))
         trap.abort_start = False
         if trap.received:
             return 0
         _announce(port, web_workers, log_workers, env["REDIS_URL"], redis, database, host)
         return supervise(children, trap, port, host)
-    except _Interrupted:
+    except Interrupted:
         return 0
     finally:
         trap.abort_start = False
@@ -167,78 +131,6 @@ def hotline_argv() -> list[str]:
     return [found]
 
 
-def _spawn(name: str, argv: list[str], env: dict[str, str]) -> Child:
-    # private_child: umask 077, so what the children write (SQLite, spool, snapshots) is ours alone
-    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, preexec_fn=private_child)
-    return Child(name, process)
-
-
-def supervise(children: list[Child], trap: SignalTrap, port: int, host: str = LOOPBACK) -> int:
-    """Wait for a stop signal (exit 0) or a child's death (exit 1); nothing is restarted."""
-    ready = False
-    while not trap.received:
-        for child in children:
-            code = child.process.poll()
-            if code is not None:
-                click.echo(
-                    f"hotline: {child.name} (pid {child.process.pid}) {_how_it_ended(code)}; "
-                    "stopping everything", err=True,
-                )
-                return 1
-        if not ready and healthy(port, local_address(host)):
-            ready = True
-            click.echo(f"hotline: ready, http://{local_address(host)}:{port}/healthz answers")
-        time.sleep(0.2)
-    click.echo(f"hotline: {signal.Signals(trap.received[0]).name} received, stopping")
-    return 0
-
-
-def _how_it_ended(code: int) -> str:
-    if code >= 0:
-        return f"exited with code {code}"
-    try:
-        return f"was killed by {signal.Signals(-code).name}"
-    except ValueError:
-        return f"was killed by signal {-code}"
-
-
-def local_address(host: str) -> str:
-    """Where this machine reaches a server listening on ``host``."""
-    return LOOPBACK if host in ("0.0.0.0", "") else host
-
-
-def healthy(port: int, host: str = LOOPBACK) -> bool:
-    try:
-        with _NO_PROXY.open(f"http://{host}:{port}/healthz", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
-def stop_children(children: list[Child], trap: SignalTrap) -> None:
-    """SIGTERM to all (graceful); SIGKILL to what is left after STOP_TIMEOUT or a 2nd signal."""
-    signals_before = len(trap.received)
-    for child in children:
-        if child.process.poll() is None:
-            child.process.terminate()
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while any(c.process.poll() is None for c in children):
-        if time.monotonic() > deadline or len(trap.received) > signals_before:
-            click.echo("hotline: killing what is still running", err=True)
-            break
-        time.sleep(0.1)
-    for child in children:
-        _kill_group(child.process.pid)  # gunicorn's workers, RQ's work horse: nothing lingers
-        child.process.wait()
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def _announce(
     port: int, web: int, logs: int, redis_url: str, redis: EmbeddedRedis | None, database: str,
     host: str = LOOPBACK,
@@ -247,7 +139,7 @@ def _announce(
              if redis else "from REDIS_URL")
     click.echo(
         f"hotline: listening on http://{host}:{port} (web workers: {web}, log workers: {logs})\n"
-        f"  Redis:    {without_password(redis_url)} ({where})\n"
+        f"  Redis:    {hidden_password(redis_url)} ({where})\n"
         f"  database: {database}\n"
         f"  Place a test call from another terminal (the next engineer picks up):\n"
         f"    hotline simulate --url http://{local_address(host)}:{port} --outcomes no-answer,accept\n"
@@ -255,9 +147,6 @@ def _announce(
     )
 
 
-def without_password(url: str) -> str:
-    """``url`` with its password replaced by ``***``, for printing."""
-    parts = urllib.parse.urlsplit(url)
-    if not parts.password:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+def hidden_password(url: str) -> str:
+    """``url`` (a database's or Redis's) with its password shown as ``***``, for printing."""
+    return make_url(url).render_as_string(hide_password=True)
