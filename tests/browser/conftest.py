@@ -14,9 +14,10 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from app.config import load_config
 from app.devtools.simulator import Answer, CallerScript, NoAnswer
 from app.storage import dispose_engines
-from tests.support.admin import RecordingHost, Scenario, add_users, admin_app, seed, served
+from tests.support.admin import Scenario, add_users, admin_app, seed, served
 from tests.support.browser import ARGS, CHROMIUM, DESKTOP, SHOTS, site_settings
 from tests.support.constants import TEST_CONFIG
+from tests.support.recording_host import RecordingHost
 
 # ACME calls only: a 24/7 contract, so the outcomes do not depend on the weekday the test runs.
 CALLS = (

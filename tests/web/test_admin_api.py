@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from app.storage import get_engine
 from app.storage.accounts import ApiToken
 from app.storage.users import remove_user, revoke_tokens
-from tests.support.admin import RecordingHost, sign_in
+from tests.support.admin import sign_in
 from tests.support.api import get, token_for
+from tests.support.recording_host import RecordingHost
 
 
 def test_tokens_are_required_and_checked(seeded: Flask, admin_db_url: str) -> None:

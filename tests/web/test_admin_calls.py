@@ -19,13 +19,14 @@ from app.storage import get_engine
 from app.storage.models import Call, Voicemail
 from app.web.admin.recordings import upstream_url
 from app.web.admin.timeline import build_timeline
-from tests.support.admin import ACME, GLOBEX, PREMIUM, RecordingHost, csrf_token
+from tests.support.admin import ACME, GLOBEX, PREMIUM, csrf_token
 from tests.support.constants import ACCOUNT_SID, AUTH_TOKEN
 from tests.support.ledger_events import (
     BUSY_FAILED_CANCELED,
     DECLINED_THEN_CONNECTED,
     VOICEMAIL_BOX_THEN_NOBODY,
 )
+from tests.support.recording_host import RecordingHost
 
 CALL_LINK = re.compile(r'href="/admin/calls/(CA[0-9a-f]{32})"')
 
